@@ -1,0 +1,1 @@
+"""One module per ``saxs`` subcommand; see :mod:`saxs.cli`."""

@@ -1,0 +1,341 @@
+"""NXcanSAS HDF5 output and input (written with h5py, checked with SasView's loader).
+
+Layout (see DESIGN.md)::
+
+    /                       @default = <entry>
+    <entry>  NXentry        canSAS_class=SASentry, definition=NXcanSAS, @version=1.1, @default=sasdata
+      sasdata NXdata        canSAS_class=SASdata, @signal=I, @I_axes=Q, @axes=Q, @Q_indices=0
+        Q    (n,)  @units=1/nm
+        I    (n,)  @units=1/cm | arbitrary, @uncertainties=Idev
+        Idev (n,)  @units as I;  I_errors is a hard link to Idev
+      sassample   SASsample     name, thickness (mm), transmission, temperature (C)
+      sasinstrument SASinstrument  (source wavelength, detector distance) when known
+      sasprocess  SASprocess    name, version, date, provenance entries
+
+Additional groups (per-frame I(t, q), fit results, detections) are added by the stages that own
+them through :func:`open_for_append`-style use of the h5py objects returned here.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import h5py
+import numpy as np
+
+from . import __version__
+from .atomic import atomic_path
+from .errors import InputError
+from .profile import Profile1D, SampleInfo, q_unit_factor
+
+
+def _set_class(group: h5py.Group, nx_class: str, cansas_class: str | None = None) -> None:
+    group.attrs["NX_class"] = nx_class
+    if cansas_class is not None:
+        group.attrs["canSAS_class"] = cansas_class
+
+
+def write_value(group: h5py.Group, key: str, value: Any) -> None:
+    """Write one provenance value under ``group[key]``.
+
+    Mappings become NXcollection subgroups; strings, numbers, booleans and sequences of them
+    become datasets; ``None`` is skipped; anything else is stored as its JSON text.
+    """
+    key = str(key).replace("/", "_")
+    if value is None:
+        return
+    if isinstance(value, Mapping):
+        sub = group.require_group(key)
+        _set_class(sub, "NXcollection")
+        for k, v in value.items():
+            write_value(sub, k, v)
+        return
+    if isinstance(value, (str, bytes)):
+        group.create_dataset(key, data=value if isinstance(value, str) else value.decode())
+        return
+    if isinstance(value, (bool, int, float, np.integer, np.floating, np.bool_)):
+        group.create_dataset(key, data=value)
+        return
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        group.create_dataset(key, data=value)
+        return
+    if isinstance(value, (list, tuple)):
+        if all(isinstance(v, str) for v in value):
+            group.create_dataset(key, data=np.array(value, dtype=h5py.string_dtype()))
+            return
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+            group.create_dataset(key, data=arr)
+            return
+        except (TypeError, ValueError):
+            pass
+    group.create_dataset(key, data=json.dumps(value, default=str))
+
+
+def write_sasentry(parent: h5py.Group, name: str, profile: Profile1D, *, title: str | None = None) -> h5py.Group:
+    """Write one SASentry holding ``profile`` under ``parent[name]`` and return the entry group.
+
+    Parameters
+    ----------
+    parent : h5py.Group
+        The file (root) or another group.
+    name : str
+        Entry name, e.g. ``"sasentry01"`` or the sample name.
+    profile : Profile1D
+        The curve; q is written in 1/nm, I in ``profile.intensity_unit``.
+    title : str, optional
+        Entry title (defaults to the sample name).
+    """
+    entry = parent.create_group(name)
+    _set_class(entry, "NXentry", "SASentry")
+    entry.attrs["version"] = "1.1"
+    entry.attrs["default"] = "sasdata"
+    entry.create_dataset("definition", data="NXcanSAS")
+    entry.create_dataset("title", data=title if title is not None else (profile.sample.name or name))
+    entry.create_dataset("run", data=name)
+
+    data = entry.create_group("sasdata")
+    _set_class(data, "NXdata", "SASdata")
+    data.attrs["signal"] = "I"
+    data.attrs["I_axes"] = "Q"
+    data.attrs["axes"] = "Q"
+    data.attrs["Q_indices"] = np.int32(0)
+    q = data.create_dataset("Q", data=profile.q_nm)
+    q.attrs["units"] = "1/nm"
+    i = data.create_dataset("I", data=profile.intensity)
+    i.attrs["units"] = profile.intensity_unit
+    i.attrs["uncertainties"] = "Idev"
+    idev = data.create_dataset("Idev", data=profile.sigma)
+    idev.attrs["units"] = profile.intensity_unit
+    data["I_errors"] = idev  # hard link: generic NeXus viewers draw error bars from <signal>_errors
+
+    sample = entry.create_group("sassample")
+    _set_class(sample, "NXsample", "SASsample")
+    sample.create_dataset("name", data=profile.sample.name or name)
+    if profile.sample.thickness_mm is not None:
+        ds = sample.create_dataset("thickness", data=float(profile.sample.thickness_mm))
+        ds.attrs["units"] = "mm"
+    if profile.sample.transmission is not None:
+        sample.create_dataset("transmission", data=float(profile.sample.transmission))
+        if profile.sample.transmission_sigma is not None:
+            sample.create_dataset("transmission_uncertainty", data=float(profile.sample.transmission_sigma))
+    if profile.sample.temperature_C is not None:
+        ds = sample.create_dataset("temperature", data=float(profile.sample.temperature_C))
+        ds.attrs["units"] = "C"
+
+    prov = profile.provenance
+    instrument = entry.create_group("sasinstrument")
+    _set_class(instrument, "NXinstrument", "SASinstrument")
+    source = instrument.create_group("sassource")
+    _set_class(source, "NXsource", "SASsource")
+    source.create_dataset("radiation", data="Synchrotron X-ray Source")
+    if "wavelength_nm" in prov:
+        ds = source.create_dataset("incident_wavelength", data=float(prov["wavelength_nm"]))
+        ds.attrs["units"] = "nm"
+    if "distance_mm" in prov or "detector" in prov:
+        det = instrument.create_group("sasdetector")
+        _set_class(det, "NXdetector", "SASdetector")
+        det.create_dataset("name", data=str(prov.get("detector", "unknown")))
+        if "distance_mm" in prov:
+            ds = det.create_dataset("SDD", data=float(prov["distance_mm"]))
+            ds.attrs["units"] = "mm"
+
+    process = entry.create_group("sasprocess")
+    _set_class(process, "NXprocess", "SASprocess")
+    process.create_dataset("name", data="saxs-insitu")
+    process.create_dataset("version", data=__version__)
+    process.create_dataset("date", data=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+    notes = process.create_group("provenance")
+    _set_class(notes, "NXcollection")
+    for key, value in prov.items():
+        write_value(notes, key, value)
+    return entry
+
+
+def write_nxcansas(
+    path,
+    entries: Sequence[tuple[str, Profile1D]],
+    *,
+    default: str | None = None,
+    extra=None,
+) -> Path:
+    """Write profiles as an NXcanSAS file, atomically (temporary name, then rename).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Output file.
+    entries : sequence of (name, Profile1D)
+        One SASentry each, in order.
+    default : str, optional
+        Entry the root ``@default`` points at (the frame average when per-frame entries are
+        also written). Defaults to the first entry.
+    extra : callable, optional
+        ``extra(h5file)`` is called before the file is closed, to add groups (per-frame
+        I(t, q), fit results, detections) inside the same atomic write.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    if not entries:
+        raise ValueError("write_nxcansas needs at least one entry")
+    names = [name for name, _ in entries]
+    if default is None:
+        default = names[0]
+    if default not in names:
+        raise ValueError(f"default entry {default!r} is not among the entries {names}")
+    with atomic_path(path) as tmp:
+        with h5py.File(tmp, "w") as f:
+            f.attrs["default"] = default
+            f.attrs["creator"] = f"saxs-insitu {__version__}"
+            f.attrs["file_name"] = Path(path).name
+            f.attrs["file_time"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+            f.attrs["NX_class"] = "NXroot"
+            for name, profile in entries:
+                write_sasentry(f, name, profile)
+            if extra is not None:
+                extra(f)
+    return Path(path)
+
+
+def _decode(value) -> str:
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, np.ndarray) and value.shape == ():
+        return _decode(value[()])
+    return str(value)
+
+
+def list_entries(path) -> list[str]:
+    """Names of the SASentry groups in an NXcanSAS file, in file order."""
+    with h5py.File(path, "r") as f:
+        return [k for k, g in f.items() if isinstance(g, h5py.Group) and _decode(g.attrs.get("canSAS_class", "")) == "SASentry"]
+
+
+def read_nxcansas(path, entry: str | None = None) -> Profile1D:
+    """Read one SASentry of an NXcanSAS file into a :class:`Profile1D` (q converted to 1/nm).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        NXcanSAS file (ours or another program's).
+    entry : str, optional
+        Entry name; by default the root ``@default`` chain is followed (or the first SASentry).
+
+    Raises
+    ------
+    InputError
+        If the file is not NXcanSAS or a required dataset is missing.
+    """
+    path = Path(path)
+    try:
+        f = h5py.File(path, "r")
+    except OSError as exc:
+        raise InputError(path, "file", "a readable HDF5 (NXcanSAS) file", got=str(exc).split(":")[0]) from exc
+    with f:
+        if entry is None:
+            entry = _decode(f.attrs["default"]) if "default" in f.attrs else None
+            if entry is None or entry not in f:
+                candidates = [k for k, g in f.items() if isinstance(g, h5py.Group)
+                              and _decode(g.attrs.get("canSAS_class", "")) == "SASentry"]
+                if not candidates:
+                    raise InputError(path, "@default / SASentry", "an NXcanSAS file with a SASentry group")
+                entry = candidates[0]
+        if entry not in f:
+            raise InputError(path, entry, "an NXcanSAS SASentry group", got="missing")
+        g = f[entry]
+        data_name = _decode(g.attrs.get("default", "sasdata"))
+        if data_name not in g:
+            data_name = next((k for k, v in g.items() if isinstance(v, h5py.Group)
+                              and _decode(v.attrs.get("canSAS_class", "")) == "SASdata"), None)
+            if data_name is None:
+                raise InputError(path, f"{entry}/sasdata", "a SASdata group")
+        d = g[data_name]
+        signal = _decode(d.attrs.get("signal", "I"))
+        axis = _decode(d.attrs.get("I_axes", "Q")).split(",")[-1].strip()
+        for key in (signal, axis):
+            if key not in d:
+                raise InputError(path, f"{entry}/{data_name}/{key}", "a dataset", got="missing")
+        q_ds, i_ds = d[axis], d[signal]
+        unc_name = _decode(i_ds.attrs.get("uncertainties", "Idev"))
+        if unc_name not in d:
+            raise InputError(path, f"{entry}/{data_name}/{unc_name}", "the intensity uncertainties", got="missing")
+        q_units = _decode(q_ds.attrs.get("units", "1/nm"))
+        try:
+            factor = q_unit_factor(q_units)
+        except ValueError:
+            raise InputError(path, f"{entry}/{data_name}/{axis}@units", "1/nm or 1/A", got=q_units) from None
+        i_units = _decode(i_ds.attrs.get("units", "arbitrary"))
+        unit = "1/cm" if i_units.replace(" ", "").lower() in ("1/cm", "cm^-1", "cm-1") else "arbitrary"
+        sample = SampleInfo(name=entry)
+        if "sassample" in g:
+            s = g["sassample"]
+            sample = SampleInfo(
+                name=_decode(s["name"][()]) if "name" in s else entry,
+                thickness_mm=float(s["thickness"][()]) if "thickness" in s else None,
+                transmission=float(s["transmission"][()]) if "transmission" in s else None,
+                transmission_sigma=float(s["transmission_uncertainty"][()]) if "transmission_uncertainty" in s else None,
+                temperature_C=float(s["temperature"][()]) if "temperature" in s else None,
+            )
+        provenance: dict[str, Any] = {"input_file": str(path), "input_entry": entry}
+        prov_group = g.get("sasprocess/provenance")
+        if isinstance(prov_group, h5py.Group):
+            provenance["upstream"] = _read_collection(prov_group)
+        return Profile1D(
+            q_nm=np.asarray(q_ds[()], dtype=np.float64).ravel() * factor,
+            intensity=np.asarray(i_ds[()], dtype=np.float64).ravel(),
+            sigma=np.asarray(d[unc_name][()], dtype=np.float64).ravel(),
+            intensity_unit=unit,
+            sample=sample,
+            provenance=provenance,
+        )
+
+
+def _read_collection(group: h5py.Group) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, item in group.items():
+        if isinstance(item, h5py.Group):
+            out[key] = _read_collection(item)
+        else:
+            value = item[()]
+            if isinstance(value, bytes):
+                value = value.decode()
+            elif isinstance(value, np.ndarray):
+                value = [v.decode() if isinstance(v, bytes) else v for v in value.tolist()]
+            elif isinstance(value, np.generic):
+                value = value.item()
+            out[key] = value
+    return out
+
+
+def load_profile(path, *, q_unit: str | None = None, entry: str | None = None) -> Profile1D:
+    """Load a 1D curve from NXcanSAS HDF5 or a three-column text file, q in 1/nm.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The data file. HDF5 files are recognised by their signature, not their suffix.
+    q_unit : str, optional
+        Unit of q in a text file (``"nm^-1"`` by default, or ``"A^-1"``). NXcanSAS files carry
+        their own unit; a ``q_unit`` given for one is ignored.
+    entry : str, optional
+        SASentry to read from an NXcanSAS file (the ``@default`` one otherwise).
+    """
+    from .textio import read_text_profile
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "file", "an existing data file", got="no such file")
+    if h5py.is_hdf5(path):
+        return read_nxcansas(path, entry)
+    return read_text_profile(path, q_unit=q_unit or "nm^-1")
+
+
+__all__ = [
+    "write_nxcansas", "write_sasentry", "write_value", "read_nxcansas", "list_entries", "load_profile",
+]
