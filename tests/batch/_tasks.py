@@ -1,0 +1,29 @@
+"""Small real task functions for the scheduler tests (module level: they are pickled to workers)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+
+def seeded_sum(seed: int, n: int) -> float:
+    """Sum of n standard normal numbers drawn with ``seed`` (deterministic)."""
+    return float(np.random.default_rng(seed).standard_normal(n).sum())
+
+
+def fail_if_negative(x: int) -> int:
+    """Return x squared; raise ValueError for negative x."""
+    if x < 0:
+        raise ValueError(f"negative input {x}")
+    return x * x
+
+
+def die() -> None:
+    """Kill the worker process outright (as an out-of-memory kill would)."""
+    os._exit(3)
+
+
+def worker_pid() -> int:
+    """Process id of the worker that ran the task."""
+    return os.getpid()
