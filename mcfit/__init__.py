@@ -1,6 +1,17 @@
 """mcfit: McSAS-style Monte Carlo size-distribution fitting of small-angle scattering curves.
 
-A pure library (arrays in, results out); it never imports ``saxs``.
+A pure library (arrays in, results out); it never imports ``saxs``. Reading the modules in order
+tells the data flow: models -> kernels (numba) + reference (NumPy twins) -> data (validation,
+preparation) -> fit (driver) -> histogram -> populations -> results (FitResult, HDF5 layout).
 """
 
-__all__: list[str] = []
+from .data import FitInputError, FitWarning
+from .fit import fit, repetition_seeds
+from .histogram import Histogram, Moments, RangeStatistics
+from .populations import Population
+from .results import FitResult, FitSettings, read_result
+
+__all__ = [
+    "fit", "repetition_seeds", "read_result", "FitResult", "FitSettings", "Histogram", "Moments",
+    "RangeStatistics", "Population", "FitInputError", "FitWarning",
+]

@@ -1,0 +1,228 @@
+"""Numba kernels of the Monte Carlo fit; the one place that sets the numba policy.
+
+Policy: ``nopython``, ``cache=True`` (compile once per machine, not per process), no ``fastmath``
+(the accept/reject decisions compare chi-square values and must be reproducible bit for bit), the
+default Python error model. Every kernel has a plain NumPy twin in :mod:`mcfit.reference`; the tests
+run the same assertions on both.
+
+Random numbers come from a per-repetition SplitMix64 generator whose 64-bit state lives in an array
+owned by that repetition, so the result does not depend on how repetitions are spread over threads.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from .models import _TAYLOR, TAYLOR_CUTOFF
+
+_JIT = dict(cache=True, fastmath=False, nogil=True)
+
+# Stop codes recorded per repetition.
+STOP_CONVERGED = 0  #: reached the criterion (after the extra steps, where the mode asks for them)
+STOP_MAX_STEPS = 1  #: ran out of steps before meeting the criterion
+
+# Stop modes.
+MODE_MCSAS = 0  #: stop the moment reduced chi-square <= convergence (McSAS)
+MODE_EXTRA = 1  #: after crossing, run ``extra_steps`` further proposals
+
+# Background modes.
+BG_FIT = 0
+BG_FIXED = 1
+
+_C0, _C1, _C2, _C3, _C4, _C5 = _TAYLOR
+_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+@numba.njit(**_JIT)
+def splitmix64_next(state):
+    """Advance ``state[0]`` (uint64) by the SplitMix64 recurrence and return the next output.
+
+    z = state + 0x9E3779B97F4A7C15; z = (z ^ z>>30) * 0xBF58476D1CE4E5B9;
+    z = (z ^ z>>27) * 0x94D049BB133111EB; return z ^ z>>31 (all modulo 2**64).
+    """
+    z = state[0] + np.uint64(0x9E3779B97F4A7C15)
+    state[0] = z
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@numba.njit(**_JIT)
+def uniform01(state):
+    """Uniform float in [0, 1): the top 53 bits of the next output times 2**-53."""
+    return float(splitmix64_next(state) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@numba.njit(**_JIT)
+def draw_radius(state, r_min, r_max, log_radius):
+    """Radius uniform in [r_min, r_max), or log-uniform when ``log_radius``."""
+    u = uniform01(state)
+    if log_radius:
+        return np.exp(np.log(r_min) + u * (np.log(r_max) - np.log(r_min)))
+    return r_min + u * (r_max - r_min)
+
+
+@numba.njit(**_JIT)
+def sphere_amplitude_scalar(x):
+    """F(x) = 3 (sin x - x cos x) / x**3, Taylor series in x**2 below TAYLOR_CUTOFF."""
+    if x < TAYLOR_CUTOFF:
+        x2 = x * x
+        return ((((_C5 * x2 + _C4) * x2 + _C3) * x2 + _C2) * x2 + _C1) * x2 + _C0
+    return 3.0 * (np.sin(x) - x * np.cos(x)) / (x * x * x)
+
+
+@numba.njit(**_JIT)
+def sphere_column(q_nm, radius_nm, out):
+    """out[k] = V(R) F(q_k R)**2 with V = 4/3 pi R**3 (nm^3)."""
+    volume = 4.0 / 3.0 * np.pi * radius_nm * radius_nm * radius_nm
+    for k in range(q_nm.shape[0]):
+        f = sphere_amplitude_scalar(q_nm[k] * radius_nm)
+        out[k] = volume * f * f
+
+
+@numba.njit(**_JIT)
+def linear_scale_background(model, y, w, bg_mode, bg_value):
+    """Weighted least squares of y ~ s*model + b with s >= 0; returns (s, b, chi2).
+
+    Fit: minimise sum w (y - s m - b)**2. Free b: centred normal equations
+    s = sum w (m - mbar)(y - ybar) / sum w (m - mbar)**2, b = ybar - s mbar; s < 0 -> s = 0, b = ybar.
+    Fixed b: s = sum w m (y - b) / sum w m**2, clipped at 0. chi2 is summed in a second pass.
+    """
+    n = y.shape[0]
+    if bg_mode == BG_FIT:
+        sw = 0.0
+        swm = 0.0
+        swy = 0.0
+        for k in range(n):
+            sw += w[k]
+            swm += w[k] * model[k]
+            swy += w[k] * y[k]
+        mbar = swm / sw
+        ybar = swy / sw
+        smm = 0.0
+        smy = 0.0
+        for k in range(n):
+            dm = model[k] - mbar
+            smm += w[k] * dm * dm
+            smy += w[k] * dm * (y[k] - ybar)
+        s = smy / smm if smm > 0.0 else 0.0
+        if s < 0.0:
+            s = 0.0
+        b = ybar - s * mbar
+    else:
+        b = bg_value
+        smm = 0.0
+        smy = 0.0
+        for k in range(n):
+            smm += w[k] * model[k] * model[k]
+            smy += w[k] * model[k] * (y[k] - b)
+        s = smy / smm if smm > 0.0 else 0.0
+        if s < 0.0:
+            s = 0.0
+    chi2 = 0.0
+    for k in range(n):
+        r = y[k] - s * model[k] - b
+        chi2 += w[k] * r * r
+    return s, b, chi2
+
+
+@numba.njit(**_JIT)
+def run_one(q_nm, y, w, radii, state, r_min, r_max, log_radius, chi2_target, mode, extra_steps,
+            max_steps, bg_mode, bg_value, basis, model, candidate, column):
+    """One Monte Carlo repetition, in place.
+
+    radii (n_c,) initial radii, replaced by the final ones; state (1,) uint64 generator state;
+    basis (n_c, n_q) work array: basis[i] = V(R_i) F(q R_i)**2; model (n_q,) = sum_i basis[i];
+    candidate, column (n_q,) work arrays. chi2_target is the total (not reduced) chi-square at the
+    convergence criterion. A step draws an index i and a radius r, forms
+    candidate = model - basis[i] + column(r), refits (s, b) in closed form and keeps the change if
+    chi2 decreases. Returns (scale, background, chi2, steps, accepted, crossing_step, stop_code);
+    crossing_step = -1 when chi2 never reached chi2_target.
+    """
+    n_c = radii.shape[0]
+    n_q = q_nm.shape[0]
+    for k in range(n_q):
+        model[k] = 0.0
+    for i in range(n_c):
+        sphere_column(q_nm, radii[i], basis[i])
+        for k in range(n_q):
+            model[k] += basis[i, k]
+    s, b, chi2 = linear_scale_background(model, y, w, bg_mode, bg_value)
+    steps = 0
+    accepted = 0
+    crossing = -1
+    if chi2 <= chi2_target:
+        crossing = 0
+    stop = STOP_MAX_STEPS
+    while True:
+        if crossing >= 0:
+            if mode == MODE_MCSAS or steps - crossing >= extra_steps:
+                stop = STOP_CONVERGED
+                break
+        if steps >= max_steps:
+            break
+        i = int(uniform01(state) * n_c)
+        r = draw_radius(state, r_min, r_max, log_radius)
+        sphere_column(q_nm, r, column)
+        for k in range(n_q):
+            candidate[k] = model[k] - basis[i, k] + column[k]
+        s_new, b_new, chi2_new = linear_scale_background(candidate, y, w, bg_mode, bg_value)
+        steps += 1
+        if chi2_new < chi2:
+            accepted += 1
+            radii[i] = r
+            for k in range(n_q):
+                basis[i, k] = column[k]
+                model[k] = candidate[k]
+            s = s_new
+            b = b_new
+            chi2 = chi2_new
+            if crossing < 0 and chi2 <= chi2_target:
+                crossing = steps
+    # Remove the drift of the running sum: recompute the model from the basis once at the end.
+    for k in range(n_q):
+        model[k] = 0.0
+    for i in range(n_c):
+        for k in range(n_q):
+            model[k] += basis[i, k]
+    s, b, chi2 = linear_scale_background(model, y, w, bg_mode, bg_value)
+    return s, b, chi2, steps, accepted, crossing, stop
+
+
+@numba.njit(parallel=True, **_JIT)
+def run_repetitions(q_nm, y, w, seeds, n_contributions, r_min, r_max, log_radius, chi2_target, mode,
+                    extra_steps, max_steps, bg_mode, bg_value):
+    """All repetitions, one per ``prange`` iteration, each with its own generator and work arrays.
+
+    seeds (n_rep,) uint64. Returns radii (n_rep, n_c), model (n_rep, n_q) = sum of basis columns,
+    and records (n_rep, 7) float64: scale, background, chi2, steps, accepted, crossing_step, stop_code.
+    Initial radii are drawn from the repetition's own generator.
+    """
+    n_rep = seeds.shape[0]
+    n_q = q_nm.shape[0]
+    radii = np.empty((n_rep, n_contributions))
+    models = np.empty((n_rep, n_q))
+    records = np.empty((n_rep, 7))
+    for j in numba.prange(n_rep):
+        state = np.empty(1, dtype=np.uint64)
+        state[0] = seeds[j]
+        for i in range(n_contributions):
+            radii[j, i] = draw_radius(state, r_min, r_max, log_radius)
+        basis = np.empty((n_contributions, n_q))
+        candidate = np.empty(n_q)
+        column = np.empty(n_q)
+        model = np.empty(n_q)
+        s, b, chi2, steps, accepted, crossing, stop = run_one(
+            q_nm, y, w, radii[j], state, r_min, r_max, log_radius, chi2_target, mode, extra_steps,
+            max_steps, bg_mode, bg_value, basis, model, candidate, column)
+        for k in range(n_q):
+            models[j, k] = model[k]
+        records[j, 0] = s
+        records[j, 1] = b
+        records[j, 2] = chi2
+        records[j, 3] = steps
+        records[j, 4] = accepted
+        records[j, 5] = crossing
+        records[j, 6] = stop
+    return radii, models, records

@@ -1,0 +1,318 @@
+"""The fit result (frozen dataclasses) and its HDF5 input/output.
+
+HDF5 layout written by :meth:`FitResult.to_hdf5` into a given group ``G`` (all lengths in nm,
+q in 1/nm, intensities in the unit of the input data)::
+
+    G                         @NX_class=NXprocess, @program="mcfit", @layout_version=1,
+                              @seed, @elapsed_s, @chi2_reduced, @stop_criterion,
+                              @volume_fraction_unit ("absolute" or "relative"),
+                              @radius_range_nm (2,), @warnings (strings), @settings (JSON text)
+      settings/               one attribute per FitSettings field (None stored as the string "none")
+      data/                   q_nm (n_q,), intensity (n_q,), sigma (n_q,): the curve as fitted
+                              (after clipping, re-binning, minimum uncertainty); @n_input
+      fit/                    q_nm (n_q,), intensity (n_q,), intensity_std (n_q,): mean and standard
+                              deviation over repetitions of scale*model + background
+      repetitions/            radii_nm (n_rep, n_contributions), and per repetition (n_rep,):
+                              scale, background, chi2_reduced, steps, accepted, crossing_step (-1 =
+                              never reached the criterion), converged (bool),
+                              volume_fraction_per_contribution
+      histogram/              edges_nm (n_bins+1,), centers_nm, volume, volume_std,
+                              volume_observability, number, number_std, number_observability
+                              (n_bins,); @scale ("linear" or "log")
+      ranges/<i>/             @range_nm, @volume_fraction, @volume_fraction_std;
+                              volume_weighted/ and number_weighted/ with attributes mean_nm,
+                              mean_nm_std, variance_nm2, variance_nm2_std, skewness, skewness_std,
+                              kurtosis (excess), kurtosis_std
+      populations/<i>/        attributes of :class:`mcfit.populations.Population`
+
+``<i>`` counts from 0. Volume-weighted histogram entries are volume fractions per bin; number-weighted
+ones are number densities (volume fraction / V in nm^3) per bin.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from .histogram import Histogram, Moments, RangeStatistics
+from .populations import Population
+
+LAYOUT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    """Every option the fit ran with (see :func:`mcfit.fit` for their meaning)."""
+
+    contributions: int
+    repetitions: int
+    seed: int
+    convergence: float
+    max_steps: int
+    stop: str
+    extra_steps: int
+    radius_range_nm: tuple[float, float] | None
+    log_radius: bool
+    background: str | float
+    q_range_nm: tuple[float, float] | None
+    q_bins: int
+    min_rel_sigma: float
+    bins: int
+    bin_scale: str
+    ranges_nm: tuple[tuple[float, float], ...] | None
+    contrast_1e6_per_A2: float | None
+    engine: str
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """Result of :func:`mcfit.fit`: data as fitted, fitted curve, repetitions, histograms, statistics.
+
+    Arrays are read-only. ``chi2_reduced`` is the mean over repetitions of each one's final reduced
+    chi-square; ``converged`` says per repetition whether it met the stopping criterion.
+    """
+
+    settings: FitSettings
+    q_nm: np.ndarray
+    intensity: np.ndarray
+    sigma: np.ndarray
+    n_input: int
+    fit_intensity: np.ndarray
+    fit_intensity_std: np.ndarray
+    radius_range_nm: tuple[float, float]
+    radii_nm: np.ndarray
+    scale: np.ndarray
+    background: np.ndarray
+    chi2_reduced_per_repetition: np.ndarray
+    steps: np.ndarray
+    accepted: np.ndarray
+    crossing_step: np.ndarray
+    converged: np.ndarray
+    volume_fraction_per_contribution: np.ndarray
+    volume_fraction_unit: str
+    histogram: Histogram
+    ranges: tuple[RangeStatistics, ...]
+    populations: tuple[Population, ...]
+    chi2_reduced: float
+    elapsed_s: float
+    warnings: tuple[str, ...]
+
+    @property
+    def seed(self) -> int:
+        return self.settings.seed
+
+    @property
+    def converged_repetitions(self) -> int:
+        return int(np.count_nonzero(self.converged))
+
+    @property
+    def stop_criterion(self) -> str:
+        """The stopping rule in words."""
+        s = self.settings
+        if s.stop == "mcsas":
+            return f"mcsas: reduced chi2 <= {s.convergence:g} (max {s.max_steps} steps)"
+        return (f"extra: reduced chi2 <= {s.convergence:g}, then {s.extra_steps} further steps "
+                f"(max {s.max_steps} steps)")
+
+    def summary(self) -> dict:
+        """The JSON summary (names as in the ``saxs fit --json`` contract)."""
+        def moments(m: Moments, full: bool) -> dict:
+            d = {"mean_nm": m.mean_nm, "mean_nm_std": m.mean_nm_std, "variance_nm2": m.variance_nm2}
+            if full:
+                d.update(skewness=m.skewness, kurtosis=m.kurtosis)
+            return d
+        return {
+            "chi2_reduced": self.chi2_reduced,
+            "repetitions": int(self.settings.repetitions),
+            "converged_repetitions": self.converged_repetitions,
+            "seed": int(self.seed),
+            "elapsed_s": self.elapsed_s,
+            "stop_criterion": self.stop_criterion,
+            "volume_fraction_unit": self.volume_fraction_unit,
+            "radius_range_nm": list(self.radius_range_nm),
+            "ranges": [
+                {"range_nm": list(r.range_nm), "volume_fraction": r.volume_fraction,
+                 "volume_fraction_std": r.volume_fraction_std,
+                 "volume_weighted": moments(r.volume_weighted, True),
+                 "number_weighted": moments(r.number_weighted, False)}
+                for r in self.ranges
+            ],
+            "populations": [
+                {"mean_nm": p.mean_nm, "mean_nm_std": p.mean_nm_std, "width_nm": p.width_nm,
+                 "width_nm_std": p.width_nm_std, "volume_fraction": p.volume_fraction,
+                 "volume_fraction_std": p.volume_fraction_std, "window_nm": list(p.window_nm),
+                 "number_mean_nm": p.number_mean_nm}
+                for p in self.populations
+            ],
+            "warnings": list(self.warnings),
+        }
+
+    def report(self) -> str:
+        """A plain-text report of the fit."""
+        s = self.settings
+        lines = [
+            "mcfit: Monte Carlo sphere size distribution",
+            f"  data: {self.q_nm.size} points ({self.n_input} given), q {self.q_nm[0]:.4g} to {self.q_nm[-1]:.4g} 1/nm",
+            f"  radii: {self.radius_range_nm[0]:.4g} to {self.radius_range_nm[1]:.4g} nm "
+            f"({'log-uniform' if s.log_radius else 'uniform'}), {s.contributions} contributions, "
+            f"{s.repetitions} repetitions, seed {s.seed}",
+            f"  stop: {self.stop_criterion}",
+            f"  reduced chi2: {self.chi2_reduced:.4g} (mean over repetitions); "
+            f"converged {self.converged_repetitions}/{s.repetitions}; "
+            f"steps {int(np.mean(self.steps))} mean; {self.elapsed_s:.3g} s",
+            f"  volume fractions: {self.volume_fraction_unit}",
+        ]
+        for r in self.ranges:
+            v, n = r.volume_weighted, r.number_weighted
+            lines.append(f"  range {r.range_nm[0]:.4g}-{r.range_nm[1]:.4g} nm: volume fraction "
+                         f"{r.volume_fraction:.4g} +- {r.volume_fraction_std:.2g}")
+            lines.append(f"    volume-weighted: mean {v.mean_nm:.4g} +- {v.mean_nm_std:.2g} nm, variance "
+                         f"{v.variance_nm2:.4g} nm^2, skewness {v.skewness:.3g}, kurtosis {v.kurtosis:.3g}")
+            lines.append(f"    number-weighted: mean {n.mean_nm:.4g} +- {n.mean_nm_std:.2g} nm, variance "
+                         f"{n.variance_nm2:.4g} nm^2")
+        for i, p in enumerate(self.populations):
+            lines.append(f"  population {i}: {p.window_nm[0]:.4g}-{p.window_nm[1]:.4g} nm, mean "
+                         f"{p.mean_nm:.4g} +- {p.mean_nm_std:.2g} nm, width {p.width_nm:.3g} nm, "
+                         f"volume fraction {p.volume_fraction:.4g} +- {p.volume_fraction_std:.2g}")
+        for w in self.warnings:
+            lines.append(f"  warning: {w}")
+        return "\n".join(lines)
+
+    def to_hdf5(self, group) -> None:
+        """Write the result into an open h5py group (layout in the module docstring)."""
+        g = group
+        g.attrs["NX_class"] = "NXprocess"
+        g.attrs["program"] = "mcfit"
+        g.attrs["layout_version"] = LAYOUT_VERSION
+        g.attrs["seed"] = int(self.seed)
+        g.attrs["elapsed_s"] = float(self.elapsed_s)
+        g.attrs["chi2_reduced"] = float(self.chi2_reduced)
+        g.attrs["stop_criterion"] = self.stop_criterion
+        g.attrs["volume_fraction_unit"] = self.volume_fraction_unit
+        g.attrs["radius_range_nm"] = np.asarray(self.radius_range_nm, dtype=np.float64)
+        g.attrs["warnings"] = json.dumps(list(self.warnings))
+        g.attrs["settings"] = json.dumps(dataclasses.asdict(self.settings))
+        st = g.create_group("settings")
+        for key, value in dataclasses.asdict(self.settings).items():
+            st.attrs[key] = "none" if value is None else (json.dumps(value) if isinstance(value, (list, tuple)) else value)
+        d = g.create_group("data")
+        d.attrs["n_input"] = int(self.n_input)
+        for name in ("q_nm", "intensity", "sigma"):
+            d.create_dataset(name, data=getattr(self, name))
+        f = g.create_group("fit")
+        f.create_dataset("q_nm", data=self.q_nm)
+        f.create_dataset("intensity", data=self.fit_intensity)
+        f.create_dataset("intensity_std", data=self.fit_intensity_std)
+        r = g.create_group("repetitions")
+        r.create_dataset("radii_nm", data=self.radii_nm, compression="gzip")
+        for name in ("scale", "background", "steps", "accepted", "crossing_step", "converged",
+                     "volume_fraction_per_contribution"):
+            r.create_dataset(name, data=getattr(self, name))
+        r.create_dataset("chi2_reduced", data=self.chi2_reduced_per_repetition)
+        h = g.create_group("histogram")
+        h.attrs["scale"] = self.histogram.scale
+        h.create_dataset("centers_nm", data=self.histogram.centers_nm)
+        for field in dataclasses.fields(Histogram):
+            if field.name != "scale":
+                h.create_dataset(field.name, data=getattr(self.histogram, field.name))
+        rg = g.create_group("ranges")
+        for i, rs in enumerate(self.ranges):
+            sub = rg.create_group(str(i))
+            sub.attrs["range_nm"] = np.asarray(rs.range_nm)
+            sub.attrs["volume_fraction"] = rs.volume_fraction
+            sub.attrs["volume_fraction_std"] = rs.volume_fraction_std
+            for kind in ("volume_weighted", "number_weighted"):
+                m = sub.create_group(kind)
+                for key, value in dataclasses.asdict(getattr(rs, kind)).items():
+                    m.attrs[key] = value
+        pg = g.create_group("populations")
+        for i, p in enumerate(self.populations):
+            sub = pg.create_group(str(i))
+            for key, value in dataclasses.asdict(p).items():
+                sub.attrs[key] = np.asarray(value) if isinstance(value, tuple) else value
+
+
+def _find_group(h5):
+    if h5.attrs.get("program") == "mcfit":
+        return h5
+    found = []
+
+    def visit(name, obj):
+        if hasattr(obj, "attrs") and obj.attrs.get("program") == "mcfit":
+            found.append(name)
+            return True
+        return None
+
+    h5.visititems(visit)
+    if not found:
+        raise ValueError(f"no mcfit result group (attribute program='mcfit') in {h5.file.filename}:{h5.name}")
+    return h5[found[0]]
+
+
+def _settings_from_json(text: str) -> FitSettings:
+    raw = json.loads(text)
+    for key in ("radius_range_nm", "q_range_nm"):
+        if raw[key] is not None:
+            raw[key] = tuple(raw[key])
+    if raw["ranges_nm"] is not None:
+        raw["ranges_nm"] = tuple(tuple(r) for r in raw["ranges_nm"])
+    return FitSettings(**raw)
+
+
+def _ro(array):
+    a = np.array(array)
+    a.setflags(write=False)
+    return a
+
+
+def read_result(source, *, group: str | None = None) -> FitResult:
+    """Read a :class:`FitResult` written by :meth:`FitResult.to_hdf5`.
+
+    Parameters
+    ----------
+    source : str, os.PathLike or h5py.Group
+        A file (the first group with ``@program = "mcfit"`` is read, or ``group``) or an open group.
+    group : str, optional
+        Path of the result group inside the file.
+    """
+    import h5py
+
+    if isinstance(source, (str, os.PathLike)):
+        with h5py.File(source, "r") as h5:
+            return read_result(h5[group] if group else h5)
+    g = source[group] if group else _find_group(source)
+    h = g["histogram"]
+    hist = Histogram(**{f.name: (h.attrs["scale"] if f.name == "scale" else _ro(h[f.name]))
+                        for f in dataclasses.fields(Histogram)})
+    ranges = []
+    for key in sorted(g["ranges"], key=int):
+        sub = g["ranges"][key]
+        vw = Moments(**{k: float(v) for k, v in sub["volume_weighted"].attrs.items()})
+        nw = Moments(**{k: float(v) for k, v in sub["number_weighted"].attrs.items()})
+        ranges.append(RangeStatistics(tuple(float(v) for v in sub.attrs["range_nm"]), float(sub.attrs["volume_fraction"]),
+                                      float(sub.attrs["volume_fraction_std"]), vw, nw))
+    pops = []
+    for key in sorted(g["populations"], key=int):
+        a = g["populations"][key].attrs
+        pops.append(Population(**{f.name: (tuple(float(v) for v in a[f.name]) if f.name == "window_nm" else float(a[f.name]))
+                                  for f in dataclasses.fields(Population)}))
+    r = g["repetitions"]
+    return FitResult(
+        settings=_settings_from_json(g.attrs["settings"]),
+        q_nm=_ro(g["data/q_nm"]), intensity=_ro(g["data/intensity"]), sigma=_ro(g["data/sigma"]),
+        n_input=int(g["data"].attrs["n_input"]),
+        fit_intensity=_ro(g["fit/intensity"]), fit_intensity_std=_ro(g["fit/intensity_std"]),
+        radius_range_nm=tuple(float(v) for v in g.attrs["radius_range_nm"]),
+        radii_nm=_ro(r["radii_nm"]), scale=_ro(r["scale"]), background=_ro(r["background"]),
+        chi2_reduced_per_repetition=_ro(r["chi2_reduced"]), steps=_ro(r["steps"]), accepted=_ro(r["accepted"]),
+        crossing_step=_ro(r["crossing_step"]), converged=_ro(r["converged"]),
+        volume_fraction_per_contribution=_ro(r["volume_fraction_per_contribution"]),
+        volume_fraction_unit=str(g.attrs["volume_fraction_unit"]),
+        histogram=hist, ranges=tuple(ranges), populations=tuple(pops),
+        chi2_reduced=float(g.attrs["chi2_reduced"]), elapsed_s=float(g.attrs["elapsed_s"]),
+        warnings=tuple(json.loads(g.attrs["warnings"])),
+    )
