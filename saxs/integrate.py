@@ -1,0 +1,314 @@
+"""Corrections and azimuthal integration of one frame with pyFAI.
+
+Intensity convention (kept by :mod:`saxs.reduce`)::
+
+    I(q) = sum_pixels (counts - dark) / sum_pixels (solid_angle_sr * polarisation * flat) / monitor
+           * NormalizationFactor
+
+with the sums over the pixels of a q bin (pyFAI keeps signal, variance and normalisation apart
+per bin and divides last). ``solid_angle_sr`` is the absolute solid angle of each pixel
+(pyFAI ``solidAngleArray(absolute=True)``); it is passed to pyFAI folded into the ``flat``
+array, so that the normalisation of a bin is the true solid angle it covers. The variance of
+a pixel is its raw counts (Poisson) plus the variance of the dark estimate; it goes through
+the same normalisation: ``sigma = sqrt(sum variance) / (sum normalisation) / monitor * NF``.
+
+The mask is the union of a static part, built once per file (mask file, detector module gaps,
+non-positive or non-finite flat) and a per-frame part (counts at the stored dtype's integer
+maximum, negative counts, ``Dummy`` +- ``DDummy`` when ``Dummy != 0``, non-finite counts). The
+per-frame part reaches pyFAI as a dummy value so that the integration engine (whose sparse
+matrix depends on the static mask) is built once and reused for every frame.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError
+from .geometry import Geometry, get_integrator
+
+#: Unit of q everywhere in the code.
+Q_UNIT = "q_nm^-1"
+
+#: Default pyFAI method: bounding-box pixel splitting, CSR sparse matrix, Cython.
+DEFAULT_METHOD = ("bbox", "csr", "cython")
+
+#: Value given to per-frame invalid pixels before integration (pyFAI dummy; raw counts are >= 0).
+_FRAME_DUMMY = -1.0
+_FRAME_DELTA_DUMMY = 0.5
+
+
+@dataclass(frozen=True, eq=False)
+class Corrections:
+    """Everything applied to the frames of one file, frame-independent.
+
+    Attributes
+    ----------
+    geometry : Geometry
+        The geometry (its integrator is cached per process).
+    mask : ndarray of bool, shape (ny, nx)
+        Static mask (True = excluded): mask file, detector gaps, bad flat.
+    dark : ndarray, shape (ny, nx), or None
+        Dark counts per frame to subtract.
+    dark_variance : ndarray, shape (ny, nx), or None
+        Variance of ``dark`` (counts^2).
+    flat : ndarray, shape (ny, nx), or None
+        Relative detector efficiency (divided out).
+    polarization_factor : float
+        pyFAI polarisation factor (0.99 = horizontally polarised ID02 beam).
+    dummy, delta_dummy : float
+        Header ``Dummy`` / ``DDummy`` (``dummy == 0`` means none).
+    saturation_value : float or None
+        Integer maximum of the stored dtype (gap / dead pixels); None for float data.
+    npt : int
+        Number of q bins.
+    method : tuple of str
+        pyFAI integration method (splitting, algorithm, implementation).
+    """
+
+    geometry: Geometry
+    mask: np.ndarray
+    dark: np.ndarray | None = None
+    dark_variance: np.ndarray | None = None
+    flat: np.ndarray | None = None
+    polarization_factor: float = 0.99
+    dummy: float = 0.0
+    delta_dummy: float = 0.0
+    saturation_value: float | None = None
+    npt: int = 1000
+    method: tuple[str, str, str] = DEFAULT_METHOD
+
+    @functools.cached_property
+    def normalization_array(self) -> np.ndarray:
+        """Absolute solid angle (sr) x flat per pixel, float64 (ny, nx), what pyFAI gets as ``flat``."""
+        out = solid_angle_sr(self.geometry).astype(np.float64)
+        if self.flat is not None:
+            out = out * np.where(self.mask, 1.0, self.flat)
+        return out
+
+    @functools.cached_property
+    def radial_range(self) -> tuple[float, float]:
+        """q range (1/nm) of the unmasked pixel centres: the same bins for every frame."""
+        q = pixel_q_nm(self.geometry)
+        good = q[~self.mask]
+        if good.size == 0:
+            raise InputError(None, "mask", "at least one unmasked pixel", got="every pixel masked")
+        return float(good.min()), float(good.max())
+
+
+@dataclass(frozen=True, eq=False)
+class FrameIntegration:
+    """Azimuthal integration of one frame.
+
+    Attributes
+    ----------
+    q_nm : ndarray, shape (npt,)
+        Bin centres, 1/nm.
+    intensity : ndarray, shape (npt,)
+        I(q) in the convention of the module docstring (0 in empty bins).
+    sigma : ndarray, shape (npt,)
+        Poisson standard uncertainty of ``intensity``.
+    valid : ndarray of bool, shape (npt,)
+        Bins with at least one unmasked pixel.
+    n_masked : int
+        Pixels excluded in this frame (static + per-frame).
+    """
+
+    q_nm: np.ndarray
+    intensity: np.ndarray
+    sigma: np.ndarray
+    valid: np.ndarray
+    n_masked: int
+
+
+@functools.lru_cache(maxsize=16)
+def solid_angle_sr(geometry: Geometry) -> np.ndarray:
+    """Absolute solid angle of every pixel, sr, shape (ny, nx) (cached per geometry; read-only)."""
+    ai = get_integrator(geometry)
+    out = np.asarray(ai.solidAngleArray(tuple(geometry.shape), absolute=True), dtype=np.float64)
+    out.flags.writeable = False
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def pixel_q_nm(geometry: Geometry) -> np.ndarray:
+    """q (1/nm) at every pixel centre, shape (ny, nx) (cached per geometry; read-only)."""
+    ai = get_integrator(geometry)
+    out = np.asarray(ai.array_from_unit(tuple(geometry.shape), "center", Q_UNIT), dtype=np.float64)
+    out.flags.writeable = False
+    return out
+
+
+def detector_mask(geometry: Geometry) -> np.ndarray:
+    """pyFAI's mask of the detector (module gaps), shape (ny, nx), True = masked."""
+    ai = get_integrator(geometry)
+    mask = ai.detector.mask
+    if mask is None or tuple(mask.shape) != tuple(geometry.shape):
+        return np.zeros(geometry.shape, dtype=bool)
+    return np.asarray(mask, dtype=bool)
+
+
+def read_image(path, shape, *, what: str) -> np.ndarray:
+    """Read a 2D mask or flat image (EDF/TIFF/... through fabio, or ``.npy``) of a given shape.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    shape : tuple of int
+        Expected ``(ny, nx)``.
+    what : str
+        ``"mask"`` or ``"flat"``, for the message.
+
+    Raises
+    ------
+    InputError
+        Naming ``path``: unreadable, or of the wrong shape.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "file", f"an existing {what} file", got="no such file")
+    try:
+        if path.suffix.lower() == ".npy":
+            data = np.load(path, allow_pickle=False)
+        else:
+            import fabio
+
+            with fabio.open(str(path)) as image:
+                data = np.array(image.data)
+    except Exception as exc:
+        raise InputError(path, "file", f"a readable {what} image (EDF, TIFF or .npy)",
+                         got=" ".join(str(exc).split())[:160]) from exc
+    if data.shape != tuple(shape):
+        raise InputError(path, "shape", f"a {what} of the frame shape {tuple(shape)} (rows, columns)",
+                         got=tuple(data.shape))
+    return data
+
+
+def read_mask(path, shape) -> np.ndarray:
+    """Mask file -> bool array (nonzero = masked), shape ``shape``; errors name the mask file."""
+    return read_image(path, shape, what="mask") != 0
+
+
+def read_flat(path, shape) -> np.ndarray:
+    """Flat-field file -> float64 array (relative efficiency), shape ``shape``."""
+    return np.asarray(read_image(path, shape, what="flat"), dtype=np.float64)
+
+
+def read_dark(path, shape) -> tuple[np.ndarray, np.ndarray, int]:
+    """Dark from a stack of frames: per-pixel median and its variance.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A raw file (LIMA or EDF, any number of frames) or a 2D image (``.npy``).
+    shape : tuple of int
+        Expected frame shape.
+
+    Returns
+    -------
+    dark : ndarray, shape (ny, nx)
+        Median over the frames, counts.
+    variance : ndarray, shape (ny, nx)
+        Variance of that median for Poisson counts: ``dark / n`` for n <= 2 frames (a mean),
+        ``(pi / 2) dark / n`` for more (asymptotic variance of a median of normal samples).
+    n_frames : int
+        Frames in the stack.
+    """
+    from .frames import open_raw
+
+    path = Path(path)
+    if path.suffix.lower() == ".npy":
+        stack = read_image(path, shape, what="dark")[np.newaxis].astype(np.float64)
+    else:
+        with open_raw(path) as raw:
+            if raw.shape != tuple(shape):
+                raise InputError(path, "shape", f"dark frames of the frame shape {tuple(shape)}", got=raw.shape)
+            stack = np.stack(list(raw.iter_frames()))
+    n = stack.shape[0]
+    dark = np.median(stack, axis=0)
+    factor = 1.0 / n if n <= 2 else 0.5 * np.pi / n
+    return dark, np.clip(dark, 0.0, None) * factor, n
+
+
+def static_mask(geometry: Geometry, *, mask_file=None, flat: np.ndarray | None = None) -> np.ndarray:
+    """Static mask: mask file (nonzero = masked) | detector gaps | non-positive or non-finite flat."""
+    mask = detector_mask(geometry).copy()
+    if mask_file is not None:
+        mask |= read_mask(mask_file, geometry.shape)
+    if flat is not None:
+        mask |= ~np.isfinite(flat) | (flat <= 0)
+    return mask
+
+
+def frame_invalid(frame: np.ndarray, corrections: Corrections) -> np.ndarray:
+    """Per-frame invalid pixels: integer maximum, negative, Dummy +- DDummy, non-finite."""
+    bad = ~np.isfinite(frame) | (frame < 0)
+    if corrections.saturation_value is not None:
+        bad |= frame >= corrections.saturation_value
+    if corrections.dummy != 0:
+        bad |= np.abs(frame - corrections.dummy) <= corrections.delta_dummy
+    return bad
+
+
+def integrate_frame(frame: np.ndarray, corrections: Corrections, *, normalization: float) -> FrameIntegration:
+    """Correct and azimuthally integrate one frame.
+
+    Parameters
+    ----------
+    frame : ndarray, shape (ny, nx)
+        Raw counts.
+    corrections : Corrections
+        Dark, flat, masks, polarisation, binning.
+    normalization : float
+        Divides the result: monitor / NormalizationFactor (or exposure time, or 1).
+
+    Returns
+    -------
+    FrameIntegration
+        I(q), Poisson sigma and valid bins (see the module docstring for the convention).
+    """
+    geometry = corrections.geometry
+    if frame.shape != tuple(geometry.shape):
+        raise ValueError(f"frame shape {frame.shape} differs from the geometry's {geometry.shape}")
+    if not np.isfinite(normalization) or normalization <= 0:
+        raise ValueError(f"normalization must be positive and finite; got {normalization}")
+    bad = frame_invalid(frame, corrections)
+    data = np.where(bad, _FRAME_DUMMY, frame)
+    variance = np.where(bad, 0.0, frame)
+    if corrections.dark_variance is not None:
+        variance = variance + corrections.dark_variance
+    ai = get_integrator(geometry)
+    result = ai.integrate1d(
+        data, corrections.npt,
+        correctSolidAngle=False,  # the absolute solid angle is in `flat` (normalization_array)
+        variance=variance,
+        radial_range=corrections.radial_range,
+        mask=corrections.mask,
+        dummy=_FRAME_DUMMY, delta_dummy=_FRAME_DELTA_DUMMY,
+        polarization_factor=corrections.polarization_factor,
+        dark=corrections.dark,
+        flat=corrections.normalization_array,
+        method=corrections.method,
+        unit=Q_UNIT,
+        normalization_factor=float(normalization),
+    )
+    norm = np.asarray(result.sum_normalization, dtype=np.float64)
+    valid = np.isfinite(norm) & (norm > 0)
+    intensity = np.where(valid, np.asarray(result.intensity, dtype=np.float64), 0.0)
+    sigma = np.where(valid, np.asarray(result.sigma, dtype=np.float64), 0.0)
+    return FrameIntegration(
+        q_nm=np.asarray(result.radial, dtype=np.float64),
+        intensity=intensity,
+        sigma=sigma,
+        valid=valid,
+        n_masked=int(np.count_nonzero(bad | corrections.mask)),
+    )
+
+
+__all__ = ["Corrections", "FrameIntegration", "integrate_frame", "static_mask", "frame_invalid", "read_mask",
+           "read_flat", "read_dark", "read_image", "solid_angle_sr", "pixel_q_nm", "detector_mask",
+           "DEFAULT_METHOD", "Q_UNIT"]

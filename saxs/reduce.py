@@ -1,0 +1,507 @@
+"""Reduce one raw file: frames -> corrected, integrated I(q) per frame -> average -> NXcanSAS.
+
+Intensity convention (every profile made here, ``intensity_unit == "arbitrary"``)::
+
+    I(q) = (counts - dark) / (solid_angle_sr * polarisation * flat * monitor) * NormalizationFactor
+
+summed per q bin as in :mod:`saxs.integrate` (signal, variance and normalisation kept apart
+until the end). ``solid_angle_sr`` is the absolute pixel solid angle (sr), ``monitor`` the
+transmitted-flux monitor ``I1`` of the frame by default (``normalize="i0"``: incident flux;
+``"none"``: 1). So I is "counts per steradian per monitor count" times ``NormalizationFactor``
+(header value, 1 when absent). A file without monitor values is divided by the exposure time
+only (counts per sr per second); that is logged as a warning and recorded as
+``provenance["normalization"] == "exposure only (no monitor values)"``. The Poisson variance of
+the raw counts (plus that of the dark estimate) is propagated through the same normalisation.
+
+The frame average is the plain mean of the per-frame curves; its uncertainty is the
+propagated one (``average_uncertainty="poisson"``) or the larger of that and the frame scatter
+(``"max"``), see :mod:`saxs.average`.
+
+Output layout (:func:`write_reduced`): NXcanSAS with one SASentry per frame (``frame0000``...),
+one ``average`` SASentry that the root ``@default`` points at, and an NXentry ``series`` with an
+NXdata ``I(t, q)`` (``I``, ``Idev`` / ``I_errors``, ``Q``, ``t``) plus the per-frame monitors.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from . import __version__
+from .average import UNCERTAINTY_RULES, average_profiles
+from .errors import InputError
+from .frames import Monitors, header_float, open_raw
+from .geometry import Geometry
+from .integrate import DEFAULT_METHOD, Corrections, integrate_frame, read_dark, read_flat, static_mask
+from .profile import Profile1D, SampleInfo
+
+log = logging.getLogger(__name__)
+
+#: Meaning of the reduced intensity, recorded in every profile's provenance.
+INTENSITY_MEANING = ("(counts - dark) / (absolute pixel solid angle [sr] x polarisation x flat x monitor) "
+                     "x NormalizationFactor, summed per q bin")
+
+#: Default polarisation factor of the horizontally polarised ID02 beam.
+DEFAULT_POLARIZATION = 0.99
+
+#: Normalisation label when a file has no monitor values.
+EXPOSURE_ONLY = "exposure only (no monitor values)"
+
+NORMALIZE_CHOICES = ("i1", "i0", "none")
+
+
+@dataclass(frozen=True)
+class ReductionOptions:
+    """How to reduce raw files (shared by every file of a run).
+
+    Attributes
+    ----------
+    poni : Path or None
+        pyFAI PONI file; overrides the header geometry.
+    mask : Path or None
+        Mask image (EDF/TIFF/.npy; nonzero = masked), frame shape.
+    dark : Path or None
+        Dark stack (raw file, median over its frames) or a ``.npy`` image.
+    flat : Path or None
+        Flat-field image (relative efficiency, divided out).
+    npt : int
+        Number of q bins.
+    polarization_factor : float or None
+        pyFAI polarisation factor; None -> header ``polarization_factor`` or 0.99.
+    normalize : {"i1", "i0", "none"}
+        Monitor to divide by (transmitted flux by default).
+    i0, i1 : float or tuple of float or None
+        Explicit monitor values (one for all frames, or one per frame) replacing the scalers.
+    normalization_factor : float or None
+        Replaces the header ``NormalizationFactor`` (1 when both are absent).
+    method : tuple of str
+        pyFAI method (splitting, algorithm, implementation).
+    average_uncertainty : {"poisson", "max"}
+        Uncertainty rule of the frame average.
+    """
+
+    poni: Path | None = None
+    mask: Path | None = None
+    dark: Path | None = None
+    flat: Path | None = None
+    npt: int = 1000
+    polarization_factor: float | None = None
+    normalize: str = "i1"
+    i0: float | tuple[float, ...] | None = None
+    i1: float | tuple[float, ...] | None = None
+    normalization_factor: float | None = None
+    method: tuple[str, str, str] = DEFAULT_METHOD
+    average_uncertainty: str = "poisson"
+
+    def __post_init__(self):
+        for name in ("poni", "mask", "dark", "flat"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, Path(value))
+        if isinstance(self.npt, bool) or not isinstance(self.npt, (int, np.integer)) or self.npt < 2:
+            raise InputError(None, "npt", "an integer >= 2", got=self.npt)
+        if self.normalize not in NORMALIZE_CHOICES:
+            raise InputError(None, "normalize", f"one of {', '.join(NORMALIZE_CHOICES)}", got=self.normalize)
+        if self.average_uncertainty not in UNCERTAINTY_RULES:
+            raise InputError(None, "average_uncertainty", f"one of {', '.join(UNCERTAINTY_RULES)}",
+                             got=self.average_uncertainty)
+        if self.polarization_factor is not None and not -1.0 <= self.polarization_factor <= 1.0:
+            raise InputError(None, "polarization_factor", "a number in [-1, 1]", got=self.polarization_factor)
+        if self.normalization_factor is not None and not (math.isfinite(self.normalization_factor)
+                                                          and self.normalization_factor > 0):
+            raise InputError(None, "normalization_factor", "a positive number", got=self.normalization_factor)
+        for name in ("i0", "i1"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
+            if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+                raise InputError(None, name, "positive monitor values", got=value)
+            object.__setattr__(self, name, float(arr[0]) if arr.size == 1 else tuple(float(v) for v in arr))
+        object.__setattr__(self, "method", tuple(self.method))
+
+
+@dataclass(frozen=True)
+class ReducedData:
+    """The reduction of one raw file.
+
+    Attributes
+    ----------
+    path : Path
+        The raw file.
+    frames : tuple of Profile1D
+        One curve per frame used (same q grid), in frame order.
+    average : Profile1D
+        Mean of ``frames``.
+    frames_used : int
+        Frames in the average.
+    n_frames : int
+        Frames in the raw file.
+    monitors : Monitors
+        Monitors and exposure times of all frames of the raw file.
+    geometry : Geometry
+        Geometry used.
+    warnings : tuple of str
+        What the user should know (missing monitors, frames skipped...).
+    provenance : Mapping
+        File-level provenance (options, corrections, software).
+    """
+
+    path: Path
+    frames: tuple[Profile1D, ...]
+    average: Profile1D
+    frames_used: int
+    n_frames: int
+    monitors: Monitors
+    geometry: Geometry
+    warnings: tuple[str, ...] = ()
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        object.__setattr__(self, "frames", tuple(self.frames))
+        object.__setattr__(self, "warnings", tuple(self.warnings))
+        object.__setattr__(self, "provenance", MappingProxyType(dict(self.provenance)))
+
+
+def _explicit(value, n_frames: int, name: str) -> np.ndarray:
+    arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
+    if arr.size == 1:
+        return np.full(n_frames, arr[0])
+    if arr.size != n_frames:
+        raise InputError(None, name, f"one value or {n_frames} values (one per frame)", got=f"{arr.size} values")
+    return arr
+
+
+def _monitors(raw, options: ReductionOptions) -> Monitors:
+    found = raw.monitors()
+    if options.i0 is None and options.i1 is None:
+        return found
+    i0 = _explicit(options.i0, raw.n_frames, "i0") if options.i0 is not None else found.i0
+    i1 = _explicit(options.i1, raw.n_frames, "i1") if options.i1 is not None else found.i1
+    return Monitors(i0=i0, i1=i1, exposure_s=found.exposure_s, source=f"explicit (file: {found.source})")
+
+
+def _normalizers(path, monitors: Monitors, options: ReductionOptions, warnings: list[str]) -> tuple[np.ndarray, str]:
+    """Per-frame divisor before NormalizationFactor, and its label."""
+    n = monitors.exposure_s.size
+    if options.normalize == "none":
+        return np.ones(n), "none"
+    values = monitors.i1 if options.normalize == "i1" else monitors.i0
+    if values is not None:
+        return np.asarray(values, dtype=np.float64), f"monitor {options.normalize.upper()}"
+    exposure = monitors.exposure_s
+    if np.all(np.isfinite(exposure)) and np.all(exposure > 0):
+        message = (f"{path}: no monitor values ({options.normalize.upper()}); "
+                   "intensities are divided by the exposure time only")
+        label = EXPOSURE_ONLY
+        divisor = exposure
+    else:
+        message = (f"{path}: no monitor values and no exposure time; intensities are not normalised")
+        label = "none (no monitor values, no exposure time)"
+        divisor = np.ones(n)
+    log.warning(message)
+    warnings.append(message)
+    return divisor, label
+
+
+def _corrections(raw, geometry: Geometry, options: ReductionOptions, file_prov: dict) -> Corrections:
+    header = raw.header
+    dark = dark_variance = flat = None
+    if options.dark is not None:
+        dark, dark_variance, n_dark = read_dark(options.dark, geometry.shape)
+        file_prov.update(dark_file=str(options.dark), dark_frames=n_dark, dark_statistic="median")
+    if options.flat is not None:
+        flat = read_flat(options.flat, geometry.shape)
+        file_prov["flat_file"] = str(options.flat)
+    mask = static_mask(geometry, mask_file=options.mask, flat=flat)
+    if options.mask is not None:
+        file_prov["mask_file"] = str(options.mask)
+    if options.polarization_factor is not None:
+        pol = options.polarization_factor
+    else:
+        pol = header_float(header, "polarization_factor", raw.path, default=DEFAULT_POLARIZATION)
+        if not -1.0 <= pol <= 1.0:
+            raise InputError(raw.path, "polarization_factor", "a number in [-1, 1]", got=header["polarization_factor"])
+    dummy = header_float(header, "Dummy", raw.path, default=0.0)
+    ddummy = header_float(header, "DDummy", raw.path, default=0.0)
+    file_prov.update(polarization_factor=pol, dummy=dummy, ddummy=ddummy,
+                     saturation_value=raw.saturation_value, static_masked_pixels=int(mask.sum()))
+    return Corrections(geometry=geometry, mask=mask, dark=dark, dark_variance=dark_variance, flat=flat,
+                       polarization_factor=pol, dummy=dummy, delta_dummy=ddummy,
+                       saturation_value=raw.saturation_value, npt=int(options.npt), method=options.method)
+
+
+def _geometry(raw, options: ReductionOptions) -> Geometry:
+    if options.poni is None:
+        return Geometry.from_header(raw.header, raw.shape, raw.path, detector_hint=raw.detector_hint)
+    wavelength = header_float(raw.header, "WaveLength", raw.path, required=False)
+    geometry = Geometry.from_poni(options.poni, wavelength_nm=None if wavelength is None else wavelength * 1e9)
+    if tuple(geometry.shape) != tuple(raw.shape):
+        raise InputError(options.poni, "Detector_config", f"a detector of the frame shape {raw.shape} of {raw.path}",
+                         got=geometry.shape)
+    return geometry
+
+
+def reduce_file(path, options: ReductionOptions | None = None) -> ReducedData:
+    """Reduce every frame of one raw file and average them.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Raw LIMA HDF5 or EDF file.
+    options : ReductionOptions, optional
+        Defaults: header geometry, no dark/flat/mask file, 1000 bins, I1 normalisation.
+
+    Returns
+    -------
+    ReducedData
+        Per-frame curves, their average, monitors, geometry, warnings and provenance.
+
+    Raises
+    ------
+    InputError
+        Bad input, naming the file and the key (missing header key, mask of the wrong shape...).
+    """
+    import pyFAI
+
+    options = options or ReductionOptions()
+    path = Path(path)
+    warnings: list[str] = []
+    with open_raw(path) as raw:
+        geometry = _geometry(raw, options)
+        monitors = _monitors(raw, options)
+        divisors, norm_label = _normalizers(raw.path, monitors, options, warnings)
+        if options.normalization_factor is not None:
+            nf = options.normalization_factor
+        else:
+            nf = header_float(raw.header, "NormalizationFactor", raw.path, default=1.0)
+            if nf <= 0:
+                raise InputError(raw.path, "NormalizationFactor", "a positive number", got=raw.header["NormalizationFactor"])
+        summary = geometry.summary()
+        file_prov: dict[str, Any] = {
+            "input_file": str(path), "input_format": raw.format, "n_frames": raw.n_frames,
+            "title": raw.header.get("Title", ""),
+            "geometry": summary, "distance_mm": geometry.distance_mm, "wavelength_nm": geometry.wavelength_nm,
+            "detector": geometry.detector, "geometry_source": geometry.source,
+            "normalization": norm_label, "normalization_factor": nf, "monitor_source": monitors.source,
+            "solid_angle": "absolute, sr (pyFAI solidAngleArray(absolute=True))",
+            "error_model": "poisson (raw counts + dark variance)", "method": list(options.method),
+            "npt": int(options.npt), "q_unit": "1/nm", "intensity_unit": "arbitrary",
+            "intensity_meaning": INTENSITY_MEANING, "software": "saxs-insitu", "software_version": __version__,
+            "pyfai_version": pyFAI.version,
+        }
+        for key in ("mask_file", "dark_file", "flat_file"):
+            header_key = {"mask_file": "MaskFileName", "dark_file": "DarkFileName", "flat_file": "FlatfieldFileName"}[key]
+            if header_key in raw.header:
+                file_prov[f"header_{header_key}"] = raw.header[header_key]
+        corrections = _corrections(raw, geometry, options, file_prov)
+        results = []
+        skipped = []
+        for index in range(raw.n_frames):
+            divisor = float(divisors[index]) / nf
+            if not (math.isfinite(divisor) and divisor > 0):
+                skipped.append(index)
+                continue
+            results.append((index, divisor, integrate_frame(raw.frame(index), corrections, normalization=divisor)))
+    if skipped:
+        message = (f"{path}: {len(skipped)} frame(s) skipped for a non-positive or missing monitor value "
+                   f"({norm_label}): {skipped[:10]}{'...' if len(skipped) > 10 else ''}")
+        log.warning(message)
+        warnings.append(message)
+    if not results:
+        raise InputError(path, "monitors", f"at least one frame with a positive monitor ({norm_label})",
+                         got="none")
+    valid = np.logical_and.reduce([r.valid for _, _, r in results])
+    if not valid.any():
+        raise InputError(path, "mask", "at least one q bin with unmasked pixels", got="none")
+    file_prov["warnings"] = list(warnings)
+    file_prov["skipped_frames"] = skipped
+    sample = SampleInfo(name=raw.header.get("Title", "") or path.stem)
+
+    def _monitor_values(index: int) -> dict[str, Any]:
+        return {
+            "i0": None if monitors.i0 is None else float(monitors.i0[index]),
+            "i1": None if monitors.i1 is None else float(monitors.i1[index]),
+            "exposure_s": float(monitors.exposure_s[index]),
+        }
+
+    frames = []
+    for index, divisor, r in results:
+        prov = dict(file_prov)
+        prov.update(_monitor_values(index))
+        prov.update(frame_index=index, divisor=divisor, masked_pixels=r.n_masked)
+        frames.append(Profile1D(q_nm=r.q_nm[valid], intensity=r.intensity[valid], sigma=r.sigma[valid],
+                                intensity_unit="arbitrary", sample=sample, provenance=prov))
+    used = [index for index, _, _ in results]
+
+    def _mean(values):
+        return None if values is None else float(np.mean(np.asarray(values)[used]))
+
+    avg_prov = dict(file_prov)
+    avg_prov.update(i0=_mean(monitors.i0), i1=_mean(monitors.i1), exposure_s=_mean(monitors.exposure_s),
+                    frame_index="average", frames_averaged=used)
+    average = average_profiles(frames, uncertainty=options.average_uncertainty, provenance=avg_prov)
+    return ReducedData(path=path, frames=tuple(frames), average=average, frames_used=len(frames),
+                       n_frames=int(file_prov["n_frames"]), monitors=monitors, geometry=geometry,
+                       warnings=tuple(warnings), provenance=file_prov)
+
+
+def frame_entry_name(index: int) -> str:
+    """SASentry name of frame ``index`` in a reduced file."""
+    return f"frame{index:04d}"
+
+
+AVERAGE_ENTRY = "average"
+SERIES_ENTRY = "series"
+
+
+def write_reduced(reduced: ReducedData, out_path) -> Path:
+    """Write a reduction as NXcanSAS (atomically; layout in the module docstring).
+
+    Parameters
+    ----------
+    reduced : ReducedData
+        From :func:`reduce_file` or :func:`read_reduced`.
+    out_path : str or os.PathLike
+        Output ``.h5`` file.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    from .nxcansas import write_nxcansas, write_value
+
+    entries = [(frame_entry_name(_frame_index(p, k)), p) for k, p in enumerate(reduced.frames)]
+    entries.append((AVERAGE_ENTRY, reduced.average))
+
+    def extra(f):
+        entry = f.create_group(SERIES_ENTRY)
+        entry.attrs["NX_class"] = "NXentry"
+        entry.attrs["default"] = "frames"
+        # No `title`/`run`/`definition` fields here: SasView's loader would copy them onto the
+        # SASentry it read last. The description goes in an attribute instead.
+        entry.attrs["description"] = f"I(t, q) per frame of {reduced.path.name}"
+        data = entry.create_group("frames")
+        data.attrs["NX_class"] = "NXdata"
+        data.attrs["signal"] = "I"
+        data.attrs["axes"] = ["t", "Q"]
+        data.attrs["t_indices"] = np.int32(0)
+        data.attrs["Q_indices"] = np.int32(1)
+        intensity = np.stack([p.intensity for p in reduced.frames])
+        ds = data.create_dataset("I", data=intensity)
+        ds.attrs["units"] = reduced.average.intensity_unit
+        ds.attrs["uncertainties"] = "Idev"
+        dev = data.create_dataset("Idev", data=np.stack([p.sigma for p in reduced.frames]))
+        dev.attrs["units"] = reduced.average.intensity_unit
+        data["I_errors"] = dev
+        q = data.create_dataset("Q", data=reduced.average.q_nm)
+        q.attrs["units"] = "1/nm"
+        indices = np.array([_frame_index(p, k) for k, p in enumerate(reduced.frames)], dtype=np.int64)
+        exposure = reduced.monitors.exposure_s
+        if exposure.size and np.all(np.isfinite(exposure)):
+            starts = np.concatenate([[0.0], np.cumsum(exposure)[:-1]])
+            t = data.create_dataset("t", data=starts[indices])
+            t.attrs["units"] = "s"
+            t.attrs["long_name"] = "frame start time from the exposure times (s)"
+        else:
+            t = data.create_dataset("t", data=indices.astype(np.float64))
+            t.attrs["long_name"] = "frame index"
+        data.create_dataset("frame_index", data=indices)
+        mon = entry.create_group("monitors")
+        mon.attrs["NX_class"] = "NXcollection"
+        write_value(mon, "source", reduced.monitors.source)
+        for name in ("i0", "i1", "exposure_s"):
+            value = getattr(reduced.monitors, name)
+            if value is not None:
+                mon.create_dataset(name, data=np.asarray(value))
+        prov = entry.create_group("provenance")
+        prov.attrs["NX_class"] = "NXcollection"
+        for key, value in reduced.provenance.items():
+            write_value(prov, key, value)
+        write_value(prov, "input_path", str(reduced.path))
+        write_value(prov, "frames_used", reduced.frames_used)
+        write_value(prov, "warnings_all", list(reduced.warnings) or None)
+
+    return write_nxcansas(out_path, entries, default=AVERAGE_ENTRY, extra=extra)
+
+
+def _frame_index(profile: Profile1D, fallback: int) -> int:
+    value = profile.provenance.get("frame_index", fallback)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return fallback
+
+
+def read_reduced(path) -> ReducedData:
+    """Read a file written by :func:`write_reduced` back into a :class:`ReducedData`.
+
+    The profiles' provenance is what was written (``input_file`` is the raw file), plus
+    ``reduced_file`` and ``reduced_entry``.
+
+    Raises
+    ------
+    InputError
+        If the file is not a reduced file of this layout.
+    """
+    import h5py
+
+    from .nxcansas import _read_collection, list_entries, read_nxcansas
+
+    path = Path(path)
+    if not path.is_file() or not h5py.is_hdf5(path):
+        raise InputError(path, "file", "a reduced NXcanSAS HDF5 file", got="missing or not HDF5")
+    names = list_entries(path)
+    if AVERAGE_ENTRY not in names:
+        raise InputError(path, AVERAGE_ENTRY, "the SASentry of the frame average (a file from saxs reduce)",
+                         got="missing")
+    frame_names = sorted(n for n in names if n.startswith("frame"))
+
+    def _load(entry: str) -> Profile1D:
+        p = read_nxcansas(path, entry)
+        prov = dict(p.provenance.get("upstream", {}))
+        prov.update(reduced_file=str(path), reduced_entry=entry)
+        return Profile1D(q_nm=p.q_nm, intensity=p.intensity, sigma=p.sigma, intensity_unit=p.intensity_unit,
+                         sample=p.sample, provenance=prov)
+
+    frames = tuple(_load(n) for n in frame_names)
+    average = _load(AVERAGE_ENTRY)
+    with h5py.File(path, "r") as f:
+        series = f.get(SERIES_ENTRY)
+        if series is None or "provenance" not in series:
+            raise InputError(path, SERIES_ENTRY, "the series group written by saxs reduce", got="missing")
+        file_prov = _read_collection(series["provenance"])
+        mon = series.get("monitors")
+        exposure = np.asarray(mon["exposure_s"][()]) if mon is not None and "exposure_s" in mon else np.array([])
+        monitors = Monitors(
+            i0=np.asarray(mon["i0"][()]) if mon is not None and "i0" in mon else None,
+            i1=np.asarray(mon["i1"][()]) if mon is not None and "i1" in mon else None,
+            exposure_s=exposure,
+            source=str(_read_collection(mon).get("source", "")) if mon is not None else "",
+        )
+    warnings = file_prov.pop("warnings_all", None) or []
+    if isinstance(warnings, str):
+        warnings = [warnings]
+    return ReducedData(
+        path=Path(file_prov.get("input_path", average.provenance.get("input_file", ""))),
+        frames=frames, average=average, frames_used=int(file_prov.get("frames_used", len(frames))),
+        n_frames=int(file_prov.get("n_frames", len(frames))), monitors=monitors,
+        geometry=Geometry.from_summary(file_prov["geometry"]), warnings=tuple(warnings), provenance=file_prov,
+    )
+
+
+def default_output_name(raw_path) -> str:
+    """Name of the reduced file of ``raw_path`` (``<stem>_reduced.h5``)."""
+    return f"{Path(raw_path).stem}_reduced.h5"
+
+
+__all__ = ["ReductionOptions", "ReducedData", "reduce_file", "write_reduced", "read_reduced",
+           "default_output_name", "frame_entry_name", "INTENSITY_MEANING", "EXPOSURE_ONLY", "AVERAGE_ENTRY",
+           "SERIES_ENTRY", "NORMALIZE_CHOICES"]
