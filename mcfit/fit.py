@@ -16,7 +16,9 @@ from .results import FitResult, FitSettings
 
 #: Further proposals after the first crossing of the convergence criterion, per contribution, in the
 #: default stop mode "extra" (see :func:`fit`).
-EXTRA_STEPS_PER_CONTRIBUTION = 20
+EXTRA_STEPS_PER_CONTRIBUTION = 0
+#: ... plus this many times the number of steps it took to cross.
+EXTRA_FACTOR = 1.0
 
 STOP_MODES = ("extra", "mcsas")
 
@@ -44,7 +46,7 @@ def repetition_seeds(seed: int, repetitions: int) -> np.ndarray:
 
 def fit(q_nm, intensity, sigma, *, radius_range_nm=None, log_radius: bool = False, contributions: int = 300,
         repetitions: int = 10, seed: int | None = None, convergence: float = 1.0, max_steps: int = 200_000,
-        stop: str = "extra", extra_steps: int | None = None, background="fit", q_range_nm=None,
+        stop: str = "extra", extra_steps: int | None = None, extra_factor: float | None = None, background="fit", q_range_nm=None,
         q_bins: int = 0, min_rel_sigma: float = 0.01, bins: int = 100, bin_scale: str = "log",
         ranges_nm=None, contrast_1e6_per_A2: float | None = None, engine: str = "numba") -> FitResult:
     """Fit a size distribution of spheres to a SAXS curve by the Monte Carlo method (McSAS).
@@ -125,6 +127,10 @@ def fit(q_nm, intensity, sigma, *, radius_range_nm=None, log_radius: bool = Fals
     if extra_steps is None:
         extra_steps = EXTRA_STEPS_PER_CONTRIBUTION * contributions
     extra_steps = _positive_int("extra_steps", extra_steps, 0)
+    if extra_factor is None:
+        extra_factor = EXTRA_FACTOR
+    if not (np.isfinite(extra_factor) and extra_factor >= 0):
+        raise FitInputError("extra_factor", f"must be a number >= 0; got {extra_factor!r}")
     if not (np.isfinite(convergence) and convergence > 0):
         raise FitInputError("convergence", f"must be a number > 0; got {convergence!r}")
     if bin_scale not in ("log", "linear"):
@@ -166,7 +172,7 @@ def fit(q_nm, intensity, sigma, *, radius_range_nm=None, log_radius: bool = Fals
         seeds = repetition_seeds(seed, repetitions)
         mode = kernels.MODE_MCSAS if stop == "mcsas" else kernels.MODE_EXTRA
         radii, models, records = run(data.q_nm, data.intensity, weight, seeds, contributions, r_min, r_max,
-                                     bool(log_radius), convergence * dof, mode, extra_steps, max_steps,
+                                     bool(log_radius), convergence * dof, mode, extra_steps, float(extra_factor), max_steps,
                                      bg_mode, bg_value)
         scale, bg, chi2 = records[:, 0], records[:, 1], records[:, 2]
         converged = records[:, 6] == kernels.STOP_CONVERGED
@@ -192,7 +198,7 @@ def fit(q_nm, intensity, sigma, *, radius_range_nm=None, log_radius: bool = Fals
             warnings.warn(str(w.message), FitWarning, stacklevel=2)
     settings = FitSettings(
         contributions=contributions, repetitions=repetitions, seed=seed, convergence=float(convergence),
-        max_steps=max_steps, stop=stop, extra_steps=extra_steps,
+        max_steps=max_steps, stop=stop, extra_steps=extra_steps, extra_factor=float(extra_factor),
         radius_range_nm=None if radius_range_nm is None else tuple(float(v) for v in radius_range_nm),
         log_radius=bool(log_radius), background=background if isinstance(background, str) else bg_value,
         q_range_nm=None if q_range_nm is None else tuple(float(v) for v in q_range_nm), q_bins=int(q_bins),

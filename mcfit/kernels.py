@@ -24,7 +24,7 @@ STOP_MAX_STEPS = 1  #: ran out of steps before meeting the criterion
 
 # Stop modes.
 MODE_MCSAS = 0  #: stop the moment reduced chi-square <= convergence (McSAS)
-MODE_EXTRA = 1  #: after crossing, run ``extra_steps`` further proposals
+MODE_EXTRA = 1  #: after crossing at step c, run ``extra_steps + int(extra_factor * c)`` further proposals
 
 # Background modes.
 BG_FIT = 0
@@ -129,7 +129,7 @@ def linear_scale_background(model, y, w, bg_mode, bg_value):
 
 @numba.njit(**_JIT)
 def run_one(q_nm, y, w, radii, state, r_min, r_max, log_radius, chi2_target, mode, extra_steps,
-            max_steps, bg_mode, bg_value, basis, model, candidate, column):
+            extra_factor, max_steps, bg_mode, bg_value, basis, model, candidate, column):
     """One Monte Carlo repetition, in place.
 
     radii (n_c,) initial radii, replaced by the final ones; state (1,) uint64 generator state;
@@ -157,7 +157,7 @@ def run_one(q_nm, y, w, radii, state, r_min, r_max, log_radius, chi2_target, mod
     stop = STOP_MAX_STEPS
     while True:
         if crossing >= 0:
-            if mode == MODE_MCSAS or steps - crossing >= extra_steps:
+            if mode == MODE_MCSAS or steps - crossing >= extra_steps + int(extra_factor * crossing):
                 stop = STOP_CONVERGED
                 break
         if steps >= max_steps:
@@ -192,7 +192,7 @@ def run_one(q_nm, y, w, radii, state, r_min, r_max, log_radius, chi2_target, mod
 
 @numba.njit(parallel=True, **_JIT)
 def run_repetitions(q_nm, y, w, seeds, n_contributions, r_min, r_max, log_radius, chi2_target, mode,
-                    extra_steps, max_steps, bg_mode, bg_value):
+                    extra_steps, extra_factor, max_steps, bg_mode, bg_value):
     """All repetitions, one per ``prange`` iteration, each with its own generator and work arrays.
 
     seeds (n_rep,) uint64. Returns radii (n_rep, n_c), model (n_rep, n_q) = sum of basis columns,
@@ -215,7 +215,7 @@ def run_repetitions(q_nm, y, w, seeds, n_contributions, r_min, r_max, log_radius
         model = np.empty(n_q)
         s, b, chi2, steps, accepted, crossing, stop = run_one(
             q_nm, y, w, radii[j], state, r_min, r_max, log_radius, chi2_target, mode, extra_steps,
-            max_steps, bg_mode, bg_value, basis, model, candidate, column)
+            extra_factor, max_steps, bg_mode, bg_value, basis, model, candidate, column)
         for k in range(n_q):
             models[j, k] = model[k]
         records[j, 0] = s

@@ -84,7 +84,7 @@ def _split_at_valleys(values: np.ndarray, start: int, stop: int, valley_ratio: f
 
 
 def find_populations(hist: Histogram, radii_nm: np.ndarray, phi_per_contribution: np.ndarray, *,
-                     max_gap: int = 2, valley_ratio: float = 0.2, min_fraction: float = 0.02) -> tuple[Population, ...]:
+                     max_gap: int = 2, valley_ratio: float = 0.5, min_fraction: float = 0.02) -> tuple[Population, ...]:
     """Populations of the averaged volume histogram, ordered by radius.
 
     Parameters

@@ -66,7 +66,7 @@ def linear_scale_background(model, y, w, bg_mode, bg_value):
 
 
 def run_one(q_nm, y, w, radii, state, r_min, r_max, log_radius, chi2_target, mode, extra_steps,
-            max_steps, bg_mode, bg_value, basis, model, candidate, column):
+            extra_factor, max_steps, bg_mode, bg_value, basis, model, candidate, column):
     """Twin of :func:`mcfit.kernels.run_one`."""
     n_c = radii.shape[0]
     for i in range(n_c):
@@ -77,7 +77,7 @@ def run_one(q_nm, y, w, radii, state, r_min, r_max, log_radius, chi2_target, mod
     crossing = 0 if chi2 <= chi2_target else -1
     stop = STOP_MAX_STEPS
     while True:
-        if crossing >= 0 and (mode == MODE_MCSAS or steps - crossing >= extra_steps):
+        if crossing >= 0 and (mode == MODE_MCSAS or steps - crossing >= extra_steps + int(extra_factor * crossing)):
             stop = STOP_CONVERGED
             break
         if steps >= max_steps:
@@ -102,7 +102,7 @@ def run_one(q_nm, y, w, radii, state, r_min, r_max, log_radius, chi2_target, mod
 
 
 def run_repetitions(q_nm, y, w, seeds, n_contributions, r_min, r_max, log_radius, chi2_target, mode,
-                    extra_steps, max_steps, bg_mode, bg_value):
+                    extra_steps, extra_factor, max_steps, bg_mode, bg_value):
     """Twin of :func:`mcfit.kernels.run_repetitions` (sequential)."""
     n_rep = seeds.shape[0]
     n_q = q_nm.shape[0]
@@ -116,7 +116,7 @@ def run_repetitions(q_nm, y, w, seeds, n_contributions, r_min, r_max, log_radius
         basis = np.empty((n_contributions, n_q))
         model = np.empty(n_q)
         out = run_one(q_nm, y, w, radii[j], state, r_min, r_max, log_radius, chi2_target, mode,
-                      extra_steps, max_steps, bg_mode, bg_value, basis, model, np.empty(n_q), np.empty(n_q))
+                      extra_steps, extra_factor, max_steps, bg_mode, bg_value, basis, model, np.empty(n_q), np.empty(n_q))
         models[j] = model
         records[j] = out
     return radii, models, records

@@ -55,6 +55,7 @@ class FitSettings:
     max_steps: int
     stop: str
     extra_steps: int
+    extra_factor: float
     radius_range_nm: tuple[float, float] | None
     log_radius: bool
     background: str | float
@@ -115,8 +116,8 @@ class FitResult:
         s = self.settings
         if s.stop == "mcsas":
             return f"mcsas: reduced chi2 <= {s.convergence:g} (max {s.max_steps} steps)"
-        return (f"extra: reduced chi2 <= {s.convergence:g}, then {s.extra_steps} further steps "
-                f"(max {s.max_steps} steps)")
+        return (f"extra: reduced chi2 <= {s.convergence:g} at step c, then {s.extra_steps} + "
+                f"{s.extra_factor:g} x c further steps (max {s.max_steps} steps)")
 
     def summary(self) -> dict:
         """The JSON summary (names as in the ``saxs fit --json`` contract)."""
