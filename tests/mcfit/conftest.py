@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .synth import DATA, read_columns
+from mcfit_synth import DATA, read_columns
 
 
 @pytest.fixture(scope="session")
