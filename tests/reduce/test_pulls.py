@@ -1,0 +1,144 @@
+"""(a) Reducing a simulated file reproduces the model I(q) that generated it, within Poisson noise.
+
+The oracle (tests/reduce/oracle.py, synth.py) computes every pixel's q, absolute solid angle and
+polarisation analytically with numpy from the Fit2D geometry; the expected counts are
+model(q) x solid angle x polarisation x flat x monitor (+ dark), drawn with a fixed seed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import synth
+from conftest import I1_VALUES, make_lima
+from oracle import binned_model, binned_sums, pull_check, subpixel_binned_model
+from saxs.lima import write_lima
+from saxs.reduce import EXPOSURE_ONLY, ReductionOptions, reduce_file
+
+NO_SPLIT = ("no", "histogram", "cython")
+
+
+def _frames(reduced):
+    return (np.stack([p.intensity for p in reduced.frames]), np.stack([p.sigma for p in reduced.frames]))
+
+
+def test_frames_and_average_reproduce_model(lima_file, pixels):
+    reduced = reduce_file(lima_file, ReductionOptions(npt=100, method=NO_SPLIT))
+    assert reduced.n_frames == reduced.frames_used == 3
+    expected = binned_model(reduced.average.q_nm, pixels, synth.guinier)
+    intensity, sigma = _frames(reduced)
+    ok, info = pull_check(intensity, sigma, expected[np.newaxis, :])   # 3 x ~100 pulls
+    assert ok, info
+    # average: ~100 pulls, sampling spread of the std ~0.07 -> +-0.2 is ~3 sigma
+    ok, info = pull_check(reduced.average.intensity, reduced.average.sigma, expected, std_range=(0.8, 1.2))
+    assert ok, info
+    assert reduced.average.intensity_unit == "arbitrary"
+
+
+def test_default_method_full_splitting(lima_file):
+    """pyFAI full pixel splitting (the default) against an 8 x 8 sub-pixel analytic oracle."""
+    reduced = reduce_file(lima_file, ReductionOptions(npt=100))
+    assert reduced.average.provenance["method"] == ["full", "csr", "cython"]
+    expected = subpixel_binned_model(reduced.average.q_nm, synth.guinier)
+    intensity, sigma = _frames(reduced)
+    # Splitting correlates neighbouring bins and the 8 x 8 sub-pixel oracle is an approximation
+    # of exact area sharing: allow a std window of [0.8, 1.2] (same 3-sigma mean criterion).
+    ok, info = pull_check(intensity, sigma, expected[np.newaxis, :], std_range=(0.8, 1.2))
+    assert ok, info
+
+
+@pytest.mark.parametrize("wrong", ["centre +1 px", "normalise by I0", "distance +2 %"])
+def test_pull_check_fails_for_wrong_reduction(tmp_path, pixels, lima_file, wrong):
+    """The test above can fail: a wrong geometry or normalisation is detected."""
+    if wrong == "normalise by I0":
+        reduced = reduce_file(lima_file, ReductionOptions(npt=100, method=NO_SPLIT, normalize="i0"))
+    else:
+        changes = ({"Center_1": synth.CENTER_X_PX + 1.0} if wrong == "centre +1 px"
+                   else {"SampleDistance": synth.DISTANCE_M * 1.02})
+        path = make_lima(tmp_path / "wrong.h5", seed=12, header=synth.header(**changes))
+        reduced = reduce_file(path, ReductionOptions(npt=100, method=NO_SPLIT))
+        # the wrong header only changes the reduction: the counts are those of the true geometry
+    expected = binned_model(reduced.average.q_nm, pixels, synth.guinier)
+    intensity, sigma = _frames(reduced)
+    ok, info = pull_check(intensity, sigma, expected[np.newaxis, :])
+    assert not ok, info
+
+
+def test_sigma_is_propagated_poisson(tmp_path, pixels):
+    """Noise-free constant counts: sigma of a bin = sqrt(sum counts + sum dark variance) / sum(w) / monitor."""
+    counts = np.full(synth.SHAPE, 400.0)
+    dark_level = 30.0
+    path = write_lima(tmp_path / "flat400.h5", counts[np.newaxis], synth.header(), detector="pilatus",
+                      scalers=synth.scalers([2e6], [1e6]))
+    dark_path = write_lima(tmp_path / "dark.h5", np.full((5, *synth.SHAPE), dark_level), synth.header(),
+                           detector="pilatus")
+    reduced = reduce_file(path, ReductionOptions(npt=80, method=NO_SPLIT, dark=dark_path))
+    frame = reduced.frames[0]
+    w = pixels.solid_angle_sr * pixels.polarization
+    n_pix = binned_sums(frame.q_nm, pixels.q_nm, np.ones(synth.SHAPE))
+    norm = binned_sums(frame.q_nm, pixels.q_nm, w) * 1e6
+    dark_var = dark_level * np.pi / 2 / 5          # variance of the median of 5 Poisson frames
+    expected_sigma = np.sqrt(n_pix * (400.0 + dark_var)) / norm
+    expected_i = n_pix * (400.0 - dark_level) / norm
+    # pyFAI computes q in float32: a pixel within 1e-4 bin widths of a bin edge may fall on either
+    # side, so such bins (a handful: the first one holds the pixel defining the range) are left out.
+    dq = np.min(np.diff(frame.q_nm))
+    position = (pixels.q_nm.ravel() - frame.q_nm[0]) / dq + 0.5
+    near_edge = np.abs(position - np.rint(position)) < 1e-4
+    ambiguous = np.isin(np.rint((frame.q_nm - frame.q_nm[0]) / dq),
+                        np.concatenate([np.rint(position[near_edge]), np.rint(position[near_edge]) - 1]))
+    assert ambiguous.sum() <= 5
+    # pyFAI sums in float32: relative agreement 1e-4
+    np.testing.assert_allclose(frame.sigma[~ambiguous], expected_sigma[~ambiguous], rtol=1e-4)
+    np.testing.assert_allclose(frame.intensity[~ambiguous], expected_i[~ambiguous], rtol=1e-4)
+    assert frame.provenance["dark_frames"] == 5
+
+
+def test_dark_flat_and_normalization_factor(tmp_path, pixels):
+    rng = np.random.default_rng(5)
+    rows, cols = np.indices(synth.SHAPE)
+    dark = 8.0 + 0.05 * cols                                   # counts per frame
+    flat = 1.0 + 0.2 * np.sin(rows / 7.0) * np.cos(cols / 11.0)  # relative efficiency
+    dark_path = write_lima(tmp_path / "dark.h5", rng.poisson(dark, size=(9, *synth.SHAPE)), synth.header(),
+                           detector="pilatus")
+    flat_path = tmp_path / "flat.npy"
+    np.save(flat_path, flat)
+    nf = 2.5
+    path = make_lima(tmp_path / "sample.h5", seed=6, dark=dark, flat=flat,
+                     header=synth.header(NormalizationFactor=nf))
+    reduced = reduce_file(path, ReductionOptions(npt=100, method=NO_SPLIT, dark=dark_path, flat=flat_path))
+    expected = binned_model(reduced.average.q_nm, pixels, synth.guinier, flat=flat) * nf
+    intensity, sigma = _frames(reduced)
+    ok, info = pull_check(intensity, sigma, expected[np.newaxis, :])
+    assert ok, info
+    assert reduced.average.provenance["normalization_factor"] == nf
+
+
+def test_file_without_monitors_is_divided_by_exposure(tmp_path, pixels, caplog):
+    path = make_lima(tmp_path / "noscalers.h5", seed=7, scalers=False)
+    with caplog.at_level("WARNING"):
+        reduced = reduce_file(path, ReductionOptions(npt=100, method=NO_SPLIT))
+    assert any("no monitor values" in r.getMessage() for r in caplog.records)
+    assert reduced.warnings and "no monitor values" in reduced.warnings[0]
+    assert reduced.average.provenance["normalization"] == EXPOSURE_ONLY
+    assert reduced.monitors.i1 is None
+    exposure = 0.1
+    expected = binned_model(reduced.average.q_nm, pixels, synth.guinier)
+    intensity, sigma = _frames(reduced)
+    expected_frames = expected[np.newaxis, :] * (I1_VALUES[:, np.newaxis] / exposure)
+    ok, info = pull_check(intensity, sigma, expected_frames)
+    assert ok, info
+
+
+def test_gap_pixels_at_integer_maximum_are_masked(tmp_path, pixels):
+    gaps = np.zeros(synth.SHAPE, dtype=bool)
+    gaps[:, 60:63] = True          # a vertical module gap
+    gaps[90:92, :] = True          # a horizontal one
+    path = make_lima(tmp_path / "gaps.h5", seed=8, gaps=gaps, header=synth.header(Dummy=0))
+    reduced = reduce_file(path, ReductionOptions(npt=100, method=NO_SPLIT))
+    assert reduced.frames[0].provenance["masked_pixels"] == gaps.sum()
+    expected = binned_model(reduced.average.q_nm, pixels, synth.guinier, mask=gaps)
+    intensity, sigma = _frames(reduced)
+    ok, info = pull_check(intensity, sigma, expected[np.newaxis, :])
+    assert ok, info
