@@ -1,12 +1,86 @@
-"""`saxs batch`: not implemented yet (placeholder registered so the command list is complete)."""
+"""`saxs batch`: a whole beamtime folder from raw frames to findings, locally or on a Dask cluster."""
 
-from ._common import add_command
+from __future__ import annotations
+
+from ._common import add_command, emit_json
+
+EXAMPLES = """\
+  saxs simulate demo && saxs batch demo -o demo-out          # the example beamtime, local processes
+  saxs batch /data/ihch1234 -c beamtime.toml -o results --workers 4
+  saxs batch demo -o demo-out --resume                        # finish an interrupted batch
+  saxs batch demo -o demo-out --only 'cdse_T2*' --overwrite   # redo some samples
+  saxs batch demo -o demo-out --scheduler local --workers 4   # Dask LocalCluster on 127.0.0.1
+  saxs batch demo -o demo-out --scheduler tcp://10.0.0.5:8786 # an existing Dask cluster
+  saxs batch demo -o demo-out --dry-run --json                # what would run
+
+exit status: 0 everything succeeded; 1 some samples (blanks, series) failed - the summary and
+summary.json say which and why, all others were processed; 2 bad beamtime file or options.
+"""
 
 
 def register(subparsers) -> None:
-    parser = add_command(subparsers, "batch", help="(not implemented yet)", description="Not implemented yet.", examples="  -")
+    parser = add_command(
+        subparsers, "batch",
+        help="process a whole beamtime: reduce, subtract, absolute scale, fit, peaks, series",
+        description=(
+            "Run every sample of a beamtime folder described by a beamtime TOML file: reduce the raw "
+            "frames, screen and average them, subtract the blanks, put the curve on the absolute scale, "
+            "fit a Monte Carlo size distribution, find Bragg peaks; then analyse each series (quantized "
+            "steps or mesophase peaks). One task per sample on local processes (default), a Dask "
+            "LocalCluster or an existing Dask cluster. Writes OUTDIR/samples/*.h5 (NXcanSAS + fit + peaks), "
+            "OUTDIR/series/*.h5, OUTDIR/figures/*.png, OUTDIR/summary.json and OUTDIR/batch.log. A failing "
+            "sample is recorded with its reason and the batch goes on."),
+        examples=EXAMPLES)
+    parser.add_argument("beamtime_dir", metavar="BEAMTIME_DIR", help="the beamtime folder")
+    parser.add_argument("-c", "--config", default="beamtime.toml",
+                        help="beamtime TOML file, relative to BEAMTIME_DIR unless absolute (default beamtime.toml)")
+    parser.add_argument("-o", "--outdir", required=True, metavar="OUTDIR", help="output folder")
+    parser.add_argument("--scheduler", default="none",
+                        help="none (local processes, default), local (Dask LocalCluster on 127.0.0.1) or "
+                        "tcp://HOST:PORT (an existing Dask scheduler; its workers need saxs-insitu installed "
+                        "and the same paths)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1: in this process)")
+    parser.add_argument("--only", nargs="+", metavar="SAMPLE", default=(),
+                        help="process only these samples (names or shell patterns)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--resume", action="store_true",
+                      help="skip samples whose outputs exist for the same inputs and settings; redo the rest")
+    mode.add_argument("--overwrite", action="store_true", help="recompute everything even if OUTDIR has results")
+    parser.add_argument("--dry-run", action="store_true", help="say what would run; write nothing")
+    parser.add_argument("--no-progress", action="store_true", help="plain log lines even on a terminal")
+    parser.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
     parser.set_defaults(func=run)
 
 
 def run(args) -> int:
-    raise NotImplementedError("saxs batch is not implemented yet")
+    from pathlib import Path
+
+    from ..config import load_beamtime
+    from ..pipeline.batch import BatchOptions, run_batch
+    from ..pipeline.scheduler import parse_scheduler
+
+    config_path = Path(args.config)
+    if not config_path.is_absolute():
+        config_path = Path(args.beamtime_dir) / config_path
+    config = load_beamtime(config_path)
+    options = BatchOptions(outdir=Path(args.outdir), scheduler=parse_scheduler(args.scheduler), workers=args.workers,
+                           only=tuple(args.only), resume=args.resume, overwrite=args.overwrite,
+                           dry_run=args.dry_run, progress=False if args.no_progress else None)
+    summary = run_batch(config, options)
+    if args.json:
+        emit_json(summary)
+    elif args.dry_run:
+        for row in summary["tasks"]:
+            reason = f" ({row['reason']})" if row["reason"] else ""
+            print(f"{row['kind']:8s} {row['name']:24s} {row['status']}{reason}")
+        print(f"{summary['to_run']} task(s) to run")
+    else:
+        c = summary["counts"]
+        print(f"{c['done']} sample(s) done, {c['skipped']} up to date, {c['failed']} failed; "
+              f"{c['series_done']}/{c['series']} series; results in {summary['outdir']} "
+              f"(summary.json, figures/)")
+        for f in summary["failed"]:
+            print(f"FAILED {f['kind']} {f['name']}: {f['reason']}")
+    if args.dry_run:
+        return 0
+    return int(summary["exit_code"])

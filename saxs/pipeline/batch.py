@@ -1,0 +1,502 @@
+"""Plan and run a whole beamtime: blanks, the absolute standard, samples, series; summary and log.
+
+Phases (each a list of independent tasks on one runner, see :mod:`saxs.pipeline.scheduler`):
+
+1. blanks needed by the selected samples (and by the standard);
+2. the absolute standard, when the beamtime measured one;
+3. the samples (one task each);
+4. the series (one task each, from the sample files).
+
+A task whose inputs failed is not run; it is recorded as failed with the reason ("blank
+'solvent_ode' failed: ..."). With ``resume=True`` a task whose output file carries the same
+fingerprint (inputs and settings) is skipped. Every output is written atomically, so a batch
+killed at any moment leaves only complete files (and temporary ``.*.tmp`` names) behind, and a
+resumed batch ends with the same results as an uninterrupted one.
+
+OUTDIR layout::
+
+    summary.json                 what ran, what failed and why, key results (written last)
+    batch.log                    log lines of every run (appended)
+    blanks/<blank>.h5            screened frame average of each blank (NXcanSAS)
+    calibration/absolute.toml    calibration factor from the standard (+ standard.h5, its curve)
+    samples/<sample>.h5          per sample: subtracted (default) and reduced SASentries, fit, peaks
+    series/<series>.h5           per series: members, populations, histograms, curves, analysis
+    figures/<sample>_fit.png, <sample>_distribution.png, <series>_<kind>.png
+
+Exit status of ``saxs batch``: 0 when everything succeeded, 1 when some task failed (the summary
+says which and why), 2 for a bad beamtime file or bad options (nothing is run).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import fnmatch
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..atomic import write_text_atomic
+from ..config import BeamtimeConfig
+from ..errors import InputError
+from .fingerprint import canonical_json, derive_seed, file_stamp, fingerprint, stored_fingerprint
+from .sample import BlankJob, FitOptions, ReductionSettings, SampleJob, StandardJob, process_blank, process_sample, process_standard
+from .scheduler import Task, TaskOutcome, open_runner
+from .series import SeriesJob, process_series
+
+log = logging.getLogger("saxs.batch")
+
+SUMMARY_NAME = "summary.json"
+LOG_NAME = "batch.log"
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """Options of one batch run (the ``saxs batch`` command line).
+
+    Attributes
+    ----------
+    outdir : Path
+        Output folder.
+    scheduler : str
+        ``"none"`` (local processes), ``"local"`` (Dask LocalCluster) or ``"tcp://HOST:PORT"``.
+    workers : int
+        Worker processes (``"none"``/``"local"``).
+    only : tuple of str
+        Sample names or fnmatch patterns to process (default: all).
+    resume : bool
+        Skip tasks whose outputs exist for the same inputs and settings.
+    overwrite : bool
+        Recompute everything even if OUTDIR holds results.
+    dry_run : bool
+        Plan only: say what would run, write nothing.
+    progress : bool or None
+        Progress bar (None: when stderr is a terminal).
+    """
+
+    outdir: Path
+    scheduler: str = "none"
+    workers: int = 1
+    only: tuple[str, ...] = ()
+    resume: bool = False
+    overwrite: bool = False
+    dry_run: bool = False
+    progress: bool | None = None
+
+
+@dataclass
+class PlannedTask:
+    """One task of the plan: its job, output, fingerprint, and whether it must run."""
+
+    kind: str            # "blank", "standard", "sample"
+    name: str
+    job: Any = None
+    output: str = ""
+    fingerprint: str = ""
+    status: str = "todo"  # "todo", "up-to-date", "failed"
+    reason: str = ""
+    needs: tuple[str, ...] = ()  # keys of tasks it depends on ("blank:x", "standard")
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.name}" if self.kind != "standard" else "standard"
+
+
+@dataclass
+class BatchPlan:
+    """Everything a run will do, in phase order."""
+
+    config: BeamtimeConfig
+    options: BatchOptions
+    blanks: dict[str, PlannedTask] = field(default_factory=dict)
+    standard: PlannedTask | None = None
+    samples: dict[str, PlannedTask] = field(default_factory=dict)
+    series: list = field(default_factory=list)  # (SeriesConfig, tuple of selected member names)
+
+    def describe(self) -> list[dict[str, Any]]:
+        """One line per task: kind, name, status, reason, output (for ``--dry-run``)."""
+        tasks = list(self.blanks.values()) + ([self.standard] if self.standard else []) + list(self.samples.values())
+        rows = [{"kind": t.kind, "name": t.name, "status": t.status, "reason": t.reason or None, "output": t.output}
+                for t in tasks]
+        rows += [{"kind": "series", "name": s.name, "status": "todo", "reason": None,
+                  "output": str(self.options.outdir / "series" / f"{s.name}.h5")} for s, _ in self.series]
+        return rows
+
+
+# --------------------------------------------------------------------------- planning
+def _select(config: BeamtimeConfig, only) -> list:
+    if not only:
+        return list(config.samples)
+    chosen = [s for s in config.samples if any(fnmatch.fnmatchcase(s.name, p) for p in only)]
+    for pattern in only:
+        if not any(fnmatch.fnmatchcase(s.name, pattern) for s in config.samples):
+            raise InputError(config.path, "--only", f"sample names or patterns of this beamtime "
+                             f"({', '.join(s.name for s in config.samples)})", got=pattern)
+    return chosen
+
+
+def _reduction(config: BeamtimeConfig) -> tuple[ReductionSettings, list[Path]]:
+    inst = config.instrument
+    files: list[Path] = []
+    for key in ("poni", "mask", "flat"):
+        path = getattr(inst, key)
+        if path is not None:
+            if not path.is_file():
+                raise InputError(config.path, f"instrument.{key}", "an existing file", got=str(path))
+            files.append(path)
+    dark = None
+    if inst.dark:
+        darks = config.resolve(inst.dark)
+        if len(darks) != 1:
+            raise InputError(config.path, "instrument.dark", "a pattern matching exactly one dark file (a stack; "
+                             "the median of its frames is used)", got=f"{len(darks)} files")
+        dark = str(darks[0])
+        files.append(darks[0])
+    return ReductionSettings(poni=str(inst.poni) if inst.poni else None, mask=str(inst.mask) if inst.mask else None,
+                             dark=dark, flat=str(inst.flat) if inst.flat else None, npt=inst.npt), files
+
+
+def _stamps(files, base_dir) -> list[dict]:
+    return [file_stamp(f, base_dir=base_dir) for f in files]
+
+
+def _status(task: PlannedTask, options: BatchOptions, extra_outputs=()) -> None:
+    if task.status == "failed":
+        return
+    if options.resume and stored_fingerprint(task.output) == task.fingerprint and all(
+            Path(p).is_file() for p in extra_outputs):
+        task.status = "up-to-date"
+
+
+def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
+    """Decide every task of a run, its fingerprint and whether it is up to date.
+
+    Raises
+    ------
+    InputError
+        For problems with the beamtime file or the options (exit status 2): an ``--only`` that
+        matches nothing, a missing calibration file, results in OUTDIR without ``--resume`` or
+        ``--overwrite``.
+    """
+    out = Path(options.outdir)
+    if options.resume and options.overwrite:
+        raise InputError(None, "--resume/--overwrite", "at most one of the two")
+    if not options.dry_run and not (options.resume or options.overwrite) and (
+            (out / SUMMARY_NAME).exists() or (out / "samples").exists()):
+        raise InputError(out, "OUTDIR", "a new or empty folder (it holds results of an earlier batch: use "
+                         "--resume to complete them or --overwrite to redo everything)")
+    base = config.base_dir
+    selected = _select(config, options.only)
+    reduction, calibration_files = _reduction(config)
+    common = {"software": f"saxs-insitu {__version__}", "reduction": reduction,
+              "calibration_files": _stamps(calibration_files, base)}
+    threads = max(1, (os.cpu_count() or 1) // max(1, options.workers))
+    plan = BatchPlan(config=config, options=options)
+
+    needed = {b for s in selected for b in s.blanks}
+    absolute = config.absolute
+    if absolute.standard_file and absolute.standard_empty:
+        needed.add(absolute.standard_empty)
+    for name in (b for b in config.blanks if b in needed):
+        blank = config.blanks[name]
+        files = config.resolve(blank.files)
+        task = PlannedTask("blank", name, output=str(out / "blanks" / f"{name}.h5"))
+        if not files:
+            task.status, task.reason = "failed", f"no raw file matches blanks.{name}.files {list(blank.files)}"
+        else:
+            settings = {"kind": "blank", "name": name, **common}
+            task.fingerprint = fingerprint(files, settings, base_dir=base)
+            task.job = BlankJob(name=name, files=tuple(str(f) for f in files), reduction=reduction,
+                                output=task.output, fingerprint=task.fingerprint, threads=threads)
+        _status(task, options)
+        plan.blanks[name] = task
+
+    calibration_path, calibration_id = None, None
+    if absolute.calibration is not None:
+        if not absolute.calibration.is_file():
+            raise InputError(config.path, "absolute.calibration", "an existing calibration file",
+                             got=str(absolute.calibration))
+        calibration_path = str(absolute.calibration)
+        calibration_id = file_stamp(absolute.calibration, base_dir=base)
+    elif absolute.standard_file is not None:
+        files = config.resolve(absolute.standard_file)
+        task = PlannedTask("standard", "standard", output=str(out / "calibration" / "standard.h5"))
+        toml = str(out / "calibration" / "absolute.toml")
+        empty_task = plan.blanks.get(absolute.standard_empty) if absolute.standard_empty else None
+        if not files:
+            task.status, task.reason = "failed", f"no raw file matches absolute.standard_file {absolute.standard_file}"
+        elif empty_task is not None and empty_task.status == "failed":
+            task.status, task.reason = "failed", f"blank '{empty_task.name}' failed: {empty_task.reason}"
+        else:
+            settings = {"kind": "standard", "standard": absolute.standard, "thickness_mm": absolute.standard_thickness_mm,
+                        "empty": empty_task.fingerprint if empty_task else None, **common}
+            task.fingerprint = fingerprint(files, settings, base_dir=base)
+            task.needs = (empty_task.key,) if empty_task else ()
+            task.job = StandardJob(files=tuple(str(f) for f in files), standard=absolute.standard,
+                                   thickness_mm=absolute.standard_thickness_mm,
+                                   empty_output=empty_task.output if empty_task else None, reduction=reduction,
+                                   output_toml=toml, output_h5=task.output, fingerprint=task.fingerprint,
+                                   threads=threads)
+        _status(task, options, extra_outputs=(toml,))
+        plan.standard = task
+        calibration_path, calibration_id = toml, task.fingerprint
+
+    fit = config.fit
+    fit_options = FitOptions(q_range_nm=fit.q_range_nm, radius_range_nm=fit.radius_range_nm,
+                             contributions=fit.contributions, repetitions=fit.repetitions, bins=fit.bins,
+                             contrast_1e6_per_A2=fit.contrast_sld)
+    for sample in selected:
+        task = PlannedTask("sample", sample.name, output=str(out / "samples" / f"{sample.name}.h5"))
+        files = config.resolve(sample.files)
+        blank_tasks = [plan.blanks[b] for b in sample.blanks]
+        broken = [t for t in blank_tasks if t.status == "failed"]
+        if not files:
+            task.status, task.reason = "failed", f"no raw file matches samples.{sample.name}.files {list(sample.files)}"
+        elif broken:
+            task.status, task.reason = "failed", f"blank '{broken[0].name}' failed: {broken[0].reason}"
+        elif plan.standard is not None and plan.standard.status == "failed":
+            task.status, task.reason = "failed", f"absolute standard failed: {plan.standard.reason}"
+        else:
+            seed = derive_seed(fit.seed, sample.name)
+            settings = {"kind": "sample", "name": sample.name, "thickness_mm": sample.thickness_mm,
+                        "metadata": dict(sample.metadata), "blanks": {t.name: t.fingerprint for t in blank_tasks},
+                        "solvent": sample.solvent, "empty": sample.empty, "calibration": calibration_id,
+                        "fit": fit_options, "seed": seed, **common}
+            task.fingerprint = fingerprint(files, settings, base_dir=base)
+            task.needs = tuple(t.key for t in blank_tasks) + (("standard",) if plan.standard else ())
+            figures_dir = out / "figures"
+            task.job = SampleJob(
+                name=sample.name, files=tuple(str(f) for f in files),
+                solvent_output=plan.blanks[sample.solvent].output if sample.solvent else None,
+                empty_output=plan.blanks[sample.empty].output if sample.empty else None,
+                calibration=calibration_path, thickness_mm=sample.thickness_mm, metadata=dict(sample.metadata),
+                reduction=reduction, fit=fit_options, seed=seed, output=task.output,
+                figures_dir=str(figures_dir), fingerprint=task.fingerprint, threads=threads)
+            _status(task, options, extra_outputs=[figures_dir / f"{sample.name}_{k}.png"
+                                                  for k in ("fit", "distribution")])
+        plan.samples[sample.name] = task
+
+    chosen = {s.name for s in selected}
+    for series in config.series:
+        members = tuple(n for n in series.samples if n in chosen)
+        if members:
+            plan.series.append((series, members))
+    return plan
+
+
+# --------------------------------------------------------------------------- running
+class _Progress:
+    """A tqdm bar on a terminal, plain log lines otherwise."""
+
+    def __init__(self, total: int, enabled: bool | None):
+        self.total = total
+        self.done = 0
+        self.bar = None
+        if enabled is None:
+            enabled = sys.stderr.isatty()
+        if enabled and total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="task", file=sys.stderr, dynamic_ncols=True)
+
+    def __call__(self, outcome: TaskOutcome) -> None:
+        self.done += 1
+        state = "done" if outcome.ok else f"FAILED ({outcome.failure.reason})"
+        line = f"[{self.done}/{self.total}] {outcome.key} {state} in {outcome.seconds:.1f} s"
+        if self.bar is not None:
+            self.bar.set_postfix_str(outcome.key, refresh=False)
+            self.bar.update(1)
+            log.debug(line)
+        else:
+            log.info(line)
+        if not outcome.ok:
+            log.warning("%s failed: %s", outcome.key, outcome.failure.reason)
+            if outcome.failure.traceback:
+                log.debug("%s traceback:\n%s", outcome.key, outcome.failure.traceback)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _setup_logging(outdir: Path, progress: bool) -> tuple[logging.Handler, ...]:
+    """Log to OUTDIR/batch.log (INFO, appended) and to stderr (INFO without a progress bar)."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    file_handler = logging.FileHandler(outdir / LOG_NAME, encoding="utf-8")
+    file_handler.setLevel(logging.DEBUG)
+    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    stream = logging.StreamHandler(sys.stderr)
+    stream.setLevel(logging.WARNING if progress else logging.INFO)
+    stream.setFormatter(logging.Formatter("saxs batch: %(message)s"))
+    log.setLevel(logging.DEBUG)
+    log.propagate = False
+    log.addHandler(file_handler)
+    log.addHandler(stream)
+    return file_handler, stream
+
+
+def _teardown_logging(handlers) -> None:
+    for h in handlers:
+        log.removeHandler(h)
+        h.close()
+    log.propagate = True
+
+
+def _skipped_sample_report(task: PlannedTask) -> dict[str, Any]:
+    """Key results of a sample that --resume did not recompute, read back from its file."""
+    import mcfit
+
+    fit = mcfit.read_result(task.output, group="fit")
+    s = fit.summary()
+    return {"name": task.name, "output": task.output, "seed": int(task.job.seed), "chi2_reduced": s["chi2_reduced"],
+            "populations": s["populations"],
+            "figures": [str(Path(task.job.figures_dir) / f"{task.name}_{k}.png") for k in ("fit", "distribution")]}
+
+
+def _run_phase(runner, tasks: list[PlannedTask], func, progress, results: dict[str, dict]) -> None:
+    """Run the 'todo' tasks whose dependencies succeeded; record every outcome in ``results``."""
+    to_run = []
+    for t in tasks:
+        if t.status == "failed":
+            results[t.key] = {"status": "failed", "reason": t.reason}
+            continue
+        broken = [k for k in t.needs if results.get(k, {}).get("status") == "failed"]
+        if broken:
+            t.status, t.reason = "failed", f"{broken[0].replace(':', ' ', 1)} failed: {results[broken[0]]['reason']}"
+            results[t.key] = {"status": "failed", "reason": t.reason}
+            log.warning("%s not run: %s", t.key, t.reason)
+            continue
+        if t.status == "up-to-date":
+            results[t.key] = {"status": "skipped", "reason": "up to date (--resume)"}
+            log.info("%s up to date, skipped", t.key)
+            continue
+        to_run.append(t)
+    for t, outcome in zip(to_run, runner.run([Task(t.key, func, (t.job,)) for t in to_run], on_done=progress)):
+        if outcome.ok:
+            results[t.key] = {"status": "done", **outcome.value, "seconds": outcome.seconds, "worker": outcome.worker}
+        else:
+            t.status, t.reason = "failed", outcome.failure.reason
+            results[t.key] = {"status": "failed", "reason": outcome.failure.reason, "worker": outcome.worker}
+
+
+def run_batch(config: BeamtimeConfig, options: BatchOptions) -> dict[str, Any]:
+    """Run a beamtime (or plan it with ``dry_run``) and return the summary (also in summary.json).
+
+    Parameters
+    ----------
+    config : BeamtimeConfig
+        From :func:`saxs.config.load_beamtime`.
+    options : BatchOptions
+
+    Returns
+    -------
+    dict
+        The summary: ``counts`` (samples, done, skipped, failed), ``samples``, ``blanks``,
+        ``calibration``, ``series``, ``failed`` (name and reason of every failed task), ``exit_code``.
+    """
+    plan = plan_batch(config, options)
+    if options.dry_run:
+        rows = plan.describe()
+        return {"dry_run": True, "beamtime": str(config.path), "outdir": str(options.outdir), "tasks": rows,
+                "to_run": sum(r["status"] == "todo" for r in rows)}
+    outdir = Path(options.outdir)
+    progress_wanted = sys.stderr.isatty() if options.progress is None else options.progress
+    handlers = _setup_logging(outdir, progress_wanted)
+    started = time.perf_counter()
+    started_at = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    try:
+        log.info("beamtime %s -> %s (%s samples, scheduler %s, %s workers, resume=%s)", config.path, outdir,
+                 len(plan.samples), options.scheduler, options.workers, options.resume)
+        n_tasks = sum(t.status == "todo" for t in list(plan.blanks.values()) + list(plan.samples.values())
+                      + ([plan.standard] if plan.standard else [])) + len(plan.series)
+        progress = _Progress(n_tasks, progress_wanted)
+        results: dict[str, dict] = {}
+        try:
+            with open_runner(options.scheduler, workers=options.workers) as runner:
+                log.info("running on %s", runner.description)
+                _run_phase(runner, list(plan.blanks.values()), process_blank, progress, results)
+                if plan.standard is not None:
+                    _run_phase(runner, [plan.standard], process_standard, progress, results)
+                _run_phase(runner, list(plan.samples.values()), process_sample, progress, results)
+                series_jobs = []
+                for series, members in plan.series:
+                    failed = tuple("" if results[f"sample:{m}"]["status"] != "failed" else
+                                   results[f"sample:{m}"]["reason"] for m in members)
+                    series_jobs.append(SeriesJob(
+                        name=series.name, by=series.by, analysis=series.analysis, samples=members,
+                        values=tuple(config.sample(m).metadata[series.by] for m in members),
+                        sample_outputs=tuple(plan.samples[m].output for m in members), failed=failed,
+                        output=str(outdir / "series" / f"{series.name}.h5"), figures_dir=str(outdir / "figures"),
+                        contrast_1e6_per_A2=config.fit.contrast_sld))
+                outcomes = runner.run([Task(f"series:{j.name}", process_series, (j,)) for j in series_jobs],
+                                      on_done=progress)
+        finally:
+            progress.close()
+        summary = _summary(plan, results, series_jobs, outcomes, started_at, time.perf_counter() - started)
+        write_text_atomic(outdir / SUMMARY_NAME, canonical_summary(summary))
+        c = summary["counts"]
+        log.info("finished in %.1f s: %d samples done, %d skipped (up to date), %d failed; %d of %d series; "
+                 "summary %s", summary["elapsed_s"], c["done"], c["skipped"], c["failed"], c["series_done"],
+                 c["series"], outdir / SUMMARY_NAME)
+        for f in summary["failed"]:
+            log.warning("FAILED %s %s: %s", f["kind"], f["name"], f["reason"])
+        return summary
+    finally:
+        _teardown_logging(handlers)
+
+
+def canonical_summary(summary: dict) -> str:
+    """summary.json text (NaN/inf as null, indented)."""
+    import json
+
+    from ..commands._common import _jsonable
+
+    return json.dumps(_jsonable(summary), indent=2) + "\n"
+
+
+def _summary(plan: BatchPlan, results, series_jobs, outcomes, started_at, elapsed) -> dict[str, Any]:
+    options, config = plan.options, plan.config
+    samples = []
+    for name, task in plan.samples.items():
+        r = dict(results.get(task.key, {"status": task.status, "reason": task.reason}))
+        if r["status"] == "skipped":
+            r.update(_skipped_sample_report(task))
+        r.setdefault("name", name)
+        r.setdefault("output", task.output if r["status"] != "failed" else None)
+        r["fingerprint"] = task.fingerprint or None
+        samples.append({"name": name, **{k: v for k, v in r.items() if k != "name"}})
+    blanks = [{"name": n, "output": t.output, **results.get(t.key, {})} for n, t in plan.blanks.items()]
+    series = []
+    for job, outcome in zip(series_jobs, outcomes):
+        if outcome.ok:
+            series.append({"status": "done", **outcome.value})
+        else:
+            series.append({"name": job.name, "status": "failed", "reason": outcome.failure.reason})
+    failed = [{"kind": "blank", "name": b["name"], "reason": b.get("reason")} for b in blanks
+              if b.get("status") == "failed"]
+    if plan.standard is not None and results.get("standard", {}).get("status") == "failed":
+        failed.append({"kind": "standard", "name": "standard", "reason": results["standard"]["reason"]})
+    failed += [{"kind": "sample", "name": s["name"], "reason": s.get("reason")} for s in samples
+               if s["status"] == "failed"]
+    failed += [{"kind": "series", "name": s["name"], "reason": s["reason"]} for s in series if s["status"] == "failed"]
+    counts = {"samples": len(samples), "done": sum(s["status"] == "done" for s in samples),
+              "skipped": sum(s["status"] == "skipped" for s in samples),
+              "failed": sum(s["status"] == "failed" for s in samples),
+              "series": len(series), "series_done": sum(s["status"] == "done" for s in series),
+              "failed_tasks": len(failed)}
+    return {
+        "beamtime": str(config.path), "title": config.title, "beamtime_version": config.version,
+        "outdir": str(options.outdir), "software": f"saxs-insitu {__version__}",
+        "scheduler": options.scheduler, "workers": options.workers, "resume": options.resume,
+        "fit_seed": config.fit.seed, "started": started_at, "elapsed_s": elapsed,
+        "counts": counts, "failed": failed, "exit_code": 1 if failed else 0,
+        "blanks": blanks,
+        "calibration": None if plan.standard is None else {"output": plan.standard.job.output_toml
+                                                          if plan.standard.job else None,
+                                                          **results.get("standard", {})},
+        "samples": samples, "series": series, "log": str(Path(options.outdir) / LOG_NAME),
+    }

@@ -1,0 +1,183 @@
+"""Read batch result files back and draw their figures (used by the batch and by ``saxs plot``).
+
+Figures are drawn from the files alone, so ``saxs plot RESULT.h5`` redraws exactly what the batch
+drew. Kinds:
+
+- a sample file (``samples/<name>.h5``): ``fit`` (I(q) with the fit and residuals, log-log) and
+  ``distribution`` (volume-weighted size histogram with error bars and the observability limit);
+- a series file (``series/<name>.h5``): ``stacked`` (distributions of the members, offset),
+  ``waterfall`` (I(q) of the members), ``steps`` (population radii vs the series variable with
+  the families; steps analysis) and ``peaks`` (Bragg peak areas vs the series variable; peaks
+  analysis).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from .. import plotting
+
+SAMPLE_KINDS = ("fit", "distribution")
+SERIES_KINDS = ("stacked", "waterfall", "steps", "peaks")
+KINDS = SAMPLE_KINDS + SERIES_KINDS
+
+#: Root attribute of a series summary file.
+SERIES_ATTR = "saxs_series"
+
+
+def _text(value) -> str:
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, np.ndarray) and value.shape == ():
+        return _text(value[()])
+    return str(value)
+
+
+def file_kind(path) -> str:
+    """``"sample"`` or ``"series"`` for a batch result file; InputError for anything else."""
+    import h5py
+
+    path = Path(path)
+    try:
+        with h5py.File(path, "r") as f:
+            if SERIES_ATTR in f.attrs:
+                return "series"
+            if "fit" in f and _text(f["fit"].attrs.get("program", "")) == "mcfit":
+                return "sample"
+    except OSError as exc:
+        raise InputError(path, "file", "a readable HDF5 result file of saxs batch or saxs fit",
+                         got=str(exc).split(":")[0]) from exc
+    raise InputError(path, "content", "a sample result (with a 'fit' group) or a series summary of saxs batch")
+
+
+def kinds_for(path) -> tuple[str, ...]:
+    """Figure kinds available for a result file."""
+    import h5py
+
+    if file_kind(path) == "sample":
+        return SAMPLE_KINDS
+    with h5py.File(path, "r") as f:
+        analysis = _text(f.attrs.get("analysis", "steps"))
+    return ("stacked", "waterfall", "steps" if analysis == "steps" else "peaks")
+
+
+# --------------------------------------------------------------------------- sample figures
+def sample_figure(path, kind: str):
+    """Figure of one kind (``fit`` or ``distribution``) from a sample result file."""
+    import mcfit
+
+    from ..nxcansas import read_nxcansas
+
+    path = Path(path)
+    fit = mcfit.read_result(path, group="fit")
+    name = path.stem
+    if kind == "fit":
+        curve = read_nxcansas(path)  # the @default entry: the curve that was fitted
+        return plotting.figure_curve_fit(curve.q_nm, curve.intensity, curve.sigma, fit_q_nm=fit.q_nm,
+                                         fit_intensity=fit.fit_intensity, intensity_unit=curve.intensity_unit,
+                                         title=f"{name}: reduced chi2 {fit.chi2_reduced:.3g}")
+    if kind == "distribution":
+        h = fit.histogram
+        return plotting.figure_single(
+            plotting.plot_size_distribution, h.edges_nm, h.volume, h.volume_std,
+            observability=h.volume_observability, weighting="volume", unit=fit.volume_fraction_unit,
+            title=f"{name}: volume-weighted size distribution")
+    raise InputError(path, "--kind", f"one of {', '.join(SAMPLE_KINDS)} for a sample file", got=kind)
+
+
+def draw_sample_figures(path, figures_dir) -> list[Path]:
+    """Write ``<name>_fit.png`` and ``<name>_distribution.png`` for a sample file; return the paths."""
+    out = []
+    for kind in SAMPLE_KINDS:
+        target = Path(figures_dir) / f"{Path(path).stem}_{kind}.png"
+        plotting.save_figure(sample_figure(path, kind), target)
+        out.append(target)
+    return out
+
+
+# --------------------------------------------------------------------------- series figures
+def _members(f):
+    m = f["members"]
+    return ([_text(s) for s in m["sample"][()]], np.asarray(m["value"][()], dtype=float),
+            [_text(s) for s in m["status"][()]])
+
+
+def series_figure(path, kind: str):
+    """Figure of one kind from a series summary file."""
+    import h5py
+
+    path = Path(path)
+    with h5py.File(path, "r") as f:
+        by = _text(f.attrs.get("by", "value"))
+        name = _text(f.attrs.get(SERIES_ATTR, path.stem))
+        if kind == "stacked":
+            hists = []
+            for key in sorted(f["histograms"], key=int):
+                g = f["histograms"][key]
+                hists.append((f"{_text(g.attrs['label'])} ({by} = {float(g.attrs['value']):g})", g["edges_nm"][()],
+                              g["volume"][()], g["volume_std"][()]))
+            unit = _text(f["histograms"].attrs.get("unit", "absolute"))
+            return plotting.figure_single(plotting.plot_stacked_distributions, hists, variable_label=f"{name} by {by}",
+                                          unit=unit, figsize=(6.0, 1.2 + 0.9 * max(1, len(hists))))
+        if kind == "waterfall":
+            curves, unit = [], "1/cm"
+            for key in sorted(f["curves"], key=int):
+                g = f["curves"][key]
+                unit = _text(g.attrs.get("unit", unit))
+                curves.append((f"{_text(g.attrs['label'])} ({by} = {float(g.attrs['value']):g})", g["q_nm"][()],
+                               g["intensity"][()]))
+            return plotting.figure_single(plotting.plot_waterfall, curves, intensity_unit=unit,
+                                          title=f"{name}: I(q) by {by}", figsize=(6.0, 6.0))
+        if kind == "steps" and "steps_analysis" in f:
+            p = f["populations"]
+            families = f["steps_analysis/families/radius_nm"][()]
+            return plotting.figure_single(plotting.plot_step_radii, p["value"][()], p["mean_nm"][()],
+                                          p["mean_nm_std"][()], variable_label=by, families_nm=tuple(families),
+                                          title=f"{name}: populations and families")
+        if kind == "peaks" and "tracks" in f:
+            values, areas, stds, labels = None, [], [], []
+            for key in sorted(f["tracks"], key=int):
+                g = f["tracks"][key]
+                values = g["values"][()]
+                area = np.where(g["present"][()], g["area"][()], np.nan)
+                areas.append(area)
+                stds.append(np.where(g["present"][()], g["area_std"][()], np.nan))
+                labels.append(f"q = {float(g.attrs['q_nm']):.3g} 1/nm")
+            unit = _text(f["tracks"].attrs.get("intensity_unit", "1/cm"))
+            if values is None:
+                values = _members(f)[1]
+            return plotting.figure_single(plotting.plot_peak_intensity, values, np.array(areas).reshape(len(labels), -1),
+                                          np.array(stds).reshape(len(labels), -1), peak_labels=labels,
+                                          variable_label=by, intensity_unit=unit, title=f"{name}: Bragg peaks")
+    raise InputError(path, "--kind", f"one of {', '.join(kinds_for(path))} for this series file", got=kind)
+
+
+def draw_series_figures(path, figures_dir) -> list[Path]:
+    """Write ``<series>_<kind>.png`` for every kind the series file supports; return the paths."""
+    out = []
+    for kind in kinds_for(path):
+        target = Path(figures_dir) / f"{Path(path).stem}_{kind}.png"
+        plotting.save_figure(series_figure(path, kind), target)
+        out.append(target)
+    return out
+
+
+def figure(path, kind: str | None = None):
+    """Any figure of a batch result file (``kind=None``: the first kind of that file)."""
+    kinds = kinds_for(path)
+    kind = kind or kinds[0]
+    if kind not in kinds:
+        raise InputError(path, "--kind", f"one of {', '.join(kinds)} for this file", got=kind)
+    return sample_figure(path, kind) if kind in SAMPLE_KINDS else series_figure(path, kind)
+
+
+def read_series_summary(path) -> dict:
+    """The JSON summary stored in a series file (``summary_json`` attribute)."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        return json.loads(_text(f.attrs["summary_json"]))

@@ -1,0 +1,401 @@
+"""The per-measurement tasks of a batch: blanks, the absolute standard, samples.
+
+Each task is a module-level function taking one frozen job (paths and settings, picklable) and
+returning a small report dict (JSON-ready); everything it computes goes to files, written
+atomically, the fingerprint of its inputs stored in the file so ``--resume`` can trust it. The
+stages are called in data-flow order; no physics lives here:
+
+- :func:`process_blank`: reduce (``saxs.reduce``), screen and average (``saxs.screen``) ->
+  ``blanks/<name>.h5`` (NXcanSAS, entry ``average``);
+- :func:`process_standard`: the same for the standard, then ``saxs.absolute.calibrate_absolute``
+  -> ``calibration/absolute.toml`` (+ ``calibration/standard.h5``, the fingerprint carrier);
+- :func:`process_sample`: reduce, screen and average, subtract the blanks and divide by the
+  thickness (``saxs.subtract``), absolute scale, Monte Carlo fit (``mcfit.fit``), Bragg peaks
+  (``saxs.bragg``) -> ``samples/<name>.h5`` and its figures.
+
+Sample file layout (``samples/<name>.h5``, NXcanSAS)::
+
+    /                    @default = "subtracted" (or "reduced" when nothing was subtracted),
+                         @saxs_batch_fingerprint, @saxs_batch_job (JSON of the job's settings),
+                         @sample, @seed
+    subtracted           SASentry: blank-subtracted curve per cm of sample (1/cm when calibrated)
+    reduced              SASentry: screened frame average of the sample (arbitrary units)
+    fit                  NXprocess: the mcfit result (layout in mcfit.results)
+    peaks                NXcollection: q_nm, q_nm_std, fwhm_nm, fwhm_nm_std, area, area_std,
+                         amplitude, amplitude_std, significance (n_peaks,); broad_maxima_q_nm;
+                         @phase (JSON: null or the indexed phase)
+    screen               NXcollection: the screening summary (frames used / dropped and why)
+    metadata             NXcollection: the sample's series metadata from the beamtime file
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..errors import InputError, ProcessingError
+from .fingerprint import FINGERPRINT_ATTR
+
+log = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------- jobs
+@dataclass(frozen=True)
+class ReductionSettings:
+    """What every reduction of the batch shares (absolute paths)."""
+
+    poni: str | None = None
+    mask: str | None = None
+    dark: str | None = None
+    flat: str | None = None
+    npt: int | None = None
+
+
+@dataclass(frozen=True)
+class BlankJob:
+    """Reduce one blank (all its files, screened and averaged) into ``output``."""
+
+    name: str
+    files: tuple[str, ...]
+    reduction: ReductionSettings
+    output: str
+    fingerprint: str
+    threads: int = 1
+
+
+@dataclass(frozen=True)
+class StandardJob:
+    """Reduce the absolute standard and compute the calibration factor."""
+
+    files: tuple[str, ...]
+    standard: str
+    thickness_mm: float
+    empty_output: str | None
+    reduction: ReductionSettings
+    output_toml: str
+    output_h5: str
+    fingerprint: str
+    threads: int = 1
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    """Options passed to :func:`mcfit.fit` (from the beamtime's ``[fit]``)."""
+
+    q_range_nm: tuple[float, float]
+    radius_range_nm: tuple[float, float]
+    contributions: int
+    repetitions: int
+    bins: int
+    contrast_1e6_per_A2: float
+
+
+@dataclass(frozen=True)
+class SampleJob:
+    """Everything one sample task needs: raw files, blank outputs, calibration, fit settings.
+
+    Attributes
+    ----------
+    name : str
+    files : tuple of str
+        Raw files (absolute).
+    solvent_output, empty_output : str or None
+        Outputs of the blank tasks (``blanks/<name>.h5``).
+    calibration : str or None
+        Calibration TOML (stored or computed by the standard task).
+    thickness_mm : float or None
+    metadata : mapping
+        Series metadata, copied into the output.
+    reduction : ReductionSettings
+    fit : FitOptions
+    seed : int
+        Derived from the beamtime's fit seed and the sample name.
+    output : str
+        ``samples/<name>.h5``.
+    figures_dir : str
+    fingerprint : str
+    threads : int
+        Threads the fit may use (numba), so that parallel workers do not oversubscribe the cores.
+    """
+
+    name: str
+    files: tuple[str, ...]
+    solvent_output: str | None
+    empty_output: str | None
+    calibration: str | None
+    thickness_mm: float | None
+    metadata: Mapping[str, Any]
+    reduction: ReductionSettings
+    fit: FitOptions
+    seed: int
+    output: str
+    figures_dir: str
+    fingerprint: str
+    threads: int = 1
+    peaks: bool = True
+
+    def __post_init__(self):
+        object.__setattr__(self, "metadata", dict(self.metadata))
+
+
+# --------------------------------------------------------------------------- helpers
+class _Timer:
+    """Wall time per phase, s (``reduce``, ``screen``, ``subtract``, ``fit``, ``peaks``, ``write``...)."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, phase: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - start
+
+
+def _limit_threads(threads: int) -> None:
+    """Cap numba's threads in this worker (parallel workers share the cores)."""
+    try:
+        import numba
+
+        numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+    except (ImportError, ValueError):  # pragma: no cover - numba is a dependency
+        pass
+
+
+def _reduction_options(settings: ReductionSettings):
+    from ..reduce import ReductionOptions
+
+    kwargs = {k: getattr(settings, k) for k in ("poni", "mask", "dark", "flat") if getattr(settings, k)}
+    if settings.npt is not None:
+        kwargs["npt"] = settings.npt
+    return ReductionOptions(**kwargs)
+
+
+def reduce_measurement(files, settings: ReductionSettings, timer: _Timer | None = None):
+    """Reduce every raw file of one measurement, screen all frames together, average the kept ones.
+
+    Parameters
+    ----------
+    files : sequence of path
+        Raw files (LIMA HDF5 or EDF), in order.
+    settings : ReductionSettings
+    timer : _Timer, optional
+        Collects ``reduce`` (read + integrate) and ``screen`` times.
+
+    Returns
+    -------
+    (Profile1D, ScreenResult, list of ReducedData)
+        The screened average (arbitrary units), the screening and the per-file reductions.
+    """
+    from ..reduce import reduce_file
+    from ..screen import screen_frames
+
+    timer = timer or _Timer()
+    if not files:
+        raise InputError(None, "files", "at least one raw file")
+    options = _reduction_options(settings)
+    reduced, frames = [], []
+    with timer("reduce"):
+        for path in files:
+            r = reduce_file(path, options)
+            reduced.append(r)
+            frames.extend(r.frames)
+    ratios = []
+    for p in frames:
+        i0, i1 = p.provenance.get("i0"), p.provenance.get("i1")
+        ratios.append(i1 / i0 if (i0 and i1) else None)
+    transmissions = None if any(r is None for r in ratios) else [float(v) for v in ratios]
+    with timer("screen"):
+        screen = screen_frames(frames, transmissions=transmissions)
+    if screen.n_used == 0:
+        raise ProcessingError(f"{files[0]}: every frame was dropped by the screening")
+    return screen.average, screen, reduced
+
+
+def _write_summary_group(f, name: str, mapping: Mapping[str, Any]) -> None:
+    from ..nxcansas import write_value
+
+    group = f.require_group(name)
+    group.attrs["NX_class"] = "NXcollection"
+    for key, value in mapping.items():
+        write_value(group, key, value)
+
+
+def _job_settings(job) -> str:
+    from .fingerprint import canonical_json
+
+    return canonical_json(job)
+
+
+# --------------------------------------------------------------------------- blank and standard
+def process_blank(job: BlankJob) -> dict[str, Any]:
+    """Reduce a blank into ``job.output`` (NXcanSAS, entry ``average``); return a small report."""
+    from ..nxcansas import write_nxcansas
+
+    _limit_threads(job.threads)
+    timer = _Timer()
+    average, screen, _ = reduce_measurement([Path(f) for f in job.files], job.reduction, timer)
+
+    def extra(f):
+        f.attrs[FINGERPRINT_ATTR] = job.fingerprint
+        f.attrs["saxs_batch_job"] = _job_settings(job)
+        _write_summary_group(f, "screen", screen.summary())
+
+    with timer("write"):
+        write_nxcansas(job.output, [("average", average.replace(sample=dataclasses.replace(average.sample,
+                                                                                              name=job.name)))],
+                       default="average", extra=extra)
+    return {"name": job.name, "output": job.output, "frames": screen.n_frames, "frames_used": screen.n_used,
+            "timings_s": timer.seconds}
+
+
+def process_standard(job: StandardJob) -> dict[str, Any]:
+    """Reduce the standard and write the calibration TOML (and the standard's curve with the fingerprint)."""
+    from ..absolute import calibrate_absolute, save_calibration
+    from ..nxcansas import read_nxcansas, write_nxcansas
+
+    _limit_threads(job.threads)
+    timer = _Timer()
+    average, screen, _ = reduce_measurement([Path(f) for f in job.files], job.reduction, timer)
+    empty = read_nxcansas(job.empty_output, entry="average") if job.empty_output else None
+    with timer("calibrate"):
+        cal = calibrate_absolute(average, standard=job.standard, thickness_mm=job.thickness_mm, empty=empty)
+    with timer("write"):
+        save_calibration(cal, job.output_toml)
+
+        def extra(f):
+            f.attrs[FINGERPRINT_ATTR] = job.fingerprint
+            f.attrs["saxs_batch_job"] = _job_settings(job)
+            _write_summary_group(f, "screen", screen.summary())
+
+        write_nxcansas(job.output_h5, [("average", average)], default="average", extra=extra)
+    return {"output": job.output_toml, "factor": cal.factor, "factor_std": cal.factor_std,
+            "chi2_red": cal.chi2_red, "timings_s": timer.seconds}
+
+
+# --------------------------------------------------------------------------- sample
+def _subtract(job: SampleJob, average, timer: _Timer):
+    """Blank-subtracted curve per cm of sample (absolute when a calibration is given)."""
+    from ..absolute import apply_calibration, load_calibration
+    from ..nxcansas import read_nxcansas
+    from ..subtract import subtract_blank
+
+    cal = load_calibration(job.calibration) if job.calibration else None
+    with timer("subtract"):
+        solvent = read_nxcansas(job.solvent_output, entry="average") if job.solvent_output else None
+        empty = read_nxcansas(job.empty_output, entry="average") if job.empty_output else None
+        if solvent is None and empty is not None:
+            solvent, empty = empty, None
+        if solvent is not None:
+            return subtract_blank(average, solvent, thickness_mm=job.thickness_mm, empty=empty, calibration=cal)
+        if cal is not None:
+            if job.thickness_mm is None:
+                raise InputError(None, f"samples.{job.name}.thickness_mm", "the thickness (needed for the "
+                                 "absolute scale)")
+            per_cm = average.replace(intensity=average.intensity / (job.thickness_mm / 10.0),
+                                     sigma=average.sigma / (job.thickness_mm / 10.0),
+                                     sample=dataclasses.replace(average.sample, thickness_mm=job.thickness_mm),
+                                     provenance={"thickness_normalised": True})
+            return apply_calibration(per_cm, cal)
+        return None
+
+
+def _peaks_group(f, search, phase) -> None:
+    import numpy as np
+
+    g = f.create_group("peaks")
+    g.attrs["NX_class"] = "NXcollection"
+    names = ("q_nm", "q_nm_std", "fwhm_nm", "fwhm_nm_std", "area", "area_std", "amplitude", "amplitude_std",
+             "significance")
+    for name in names:
+        g.create_dataset(name, data=np.array([getattr(p, name) for p in search.peaks], dtype=float))
+    g["q_nm"].attrs["units"] = "1/nm"
+    g.create_dataset("broad_maxima_q_nm", data=np.array([b.q_nm for b in search.broad_maxima], dtype=float))
+    g.attrs["phase"] = json.dumps(None if phase is None else phase.as_dict())
+
+
+def process_sample(job: SampleJob) -> dict[str, Any]:
+    """Run one sample from raw files to its NXcanSAS result file and figures.
+
+    Parameters
+    ----------
+    job : SampleJob
+
+    Returns
+    -------
+    dict
+        ``name``, ``output``, ``figures``, ``frames``, ``frames_used``, ``seed``, ``intensity_unit``,
+        ``chi2_reduced``, ``populations`` (list of dicts), ``peaks`` (q positions), ``phase``,
+        ``timings_s`` (per phase).
+
+    Raises
+    ------
+    InputError, ProcessingError
+        Anything wrong with this sample; the batch records it and goes on.
+    """
+    import mcfit
+
+    from ..nxcansas import write_nxcansas
+
+    _limit_threads(job.threads)
+    timer = _Timer()
+    files = [Path(f) for f in job.files]
+    average, screen, _ = reduce_measurement(files, job.reduction, timer)
+    average = average.replace(sample=dataclasses.replace(average.sample, name=job.name,
+                                                         thickness_mm=job.thickness_mm))
+    subtracted = _subtract(job, average, timer)
+    curve = subtracted if subtracted is not None else average
+    absolute = curve.intensity_unit == "1/cm"
+    with timer("fit"):
+        try:
+            result = mcfit.fit(curve.q_nm, curve.intensity, curve.sigma, radius_range_nm=job.fit.radius_range_nm,
+                               contributions=job.fit.contributions, repetitions=job.fit.repetitions, seed=job.seed,
+                               q_range_nm=job.fit.q_range_nm, bins=job.fit.bins,
+                               contrast_1e6_per_A2=job.fit.contrast_1e6_per_A2 if absolute else None)
+        except mcfit.FitInputError as exc:
+            raise ProcessingError(f"sample {job.name}: the fit refused the curve: {exc}") from exc
+    search = phase = None
+    if job.peaks:
+        from ..bragg import find_peaks, index_peaks
+
+        with timer("peaks"):
+            search = find_peaks(curve, source=job.name)
+            phase = index_peaks(search.peaks) if search.peaks else None
+
+    def extra(f):
+        f.attrs[FINGERPRINT_ATTR] = job.fingerprint
+        f.attrs["saxs_batch_job"] = _job_settings(job)
+        f.attrs["sample"] = job.name
+        f.attrs["seed"] = int(job.seed)
+        result.to_hdf5(f.create_group("fit"))
+        if search is not None:
+            _peaks_group(f, search, phase)
+        _write_summary_group(f, "screen", screen.summary())
+        _write_summary_group(f, "metadata", job.metadata)
+
+    entries = [("subtracted", subtracted)] if subtracted is not None else []
+    entries.append(("reduced", average))
+    with timer("write"):
+        write_nxcansas(job.output, entries, default=entries[0][0], extra=extra)
+    with timer("figures"):
+        from .results import draw_sample_figures
+
+        figures = draw_sample_figures(job.output, job.figures_dir)
+    return {
+        "name": job.name, "output": job.output, "figures": [str(p) for p in figures],
+        "frames": screen.n_frames, "frames_used": screen.n_used, "frames_dropped": screen.summary()["frames_dropped"],
+        "seed": int(job.seed), "intensity_unit": curve.intensity_unit, "chi2_reduced": result.chi2_reduced,
+        "populations": result.summary()["populations"],
+        "peaks_q_nm": [p.q_nm for p in search.peaks] if search is not None else [],
+        "phase": None if phase is None else phase.as_dict(),
+        "timings_s": timer.seconds, "pid": os.getpid(),
+    }

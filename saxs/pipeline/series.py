@@ -1,0 +1,223 @@
+"""The per-series task: read the members' sample files, analyse, write the series summary and figures.
+
+Analyses (from the beamtime's ``[[series]] analysis``):
+
+- ``"steps"``: quantized radius steps (:func:`mcfit.steps.analyse_series`): families, steps,
+  shoulders, onset of continuous growth;
+- ``"peaks"``: Bragg peaks of every member (:func:`saxs.bragg.find_peaks`), indexed
+  (:func:`saxs.bragg.index_peaks`) and tracked across the series (:func:`saxs.bragg.track_peaks`).
+
+The series task always runs from the sample files (never from memory), so a resumed batch and an
+uninterrupted one give the same series results.
+
+Series file layout (``series/<name>.h5``)::
+
+    /              @saxs_series (name), @by, @analysis, @summary_json (the JSON summary)
+    members/       sample (n,) str, value (n,), status (n,) str ("ok" / "failed"), reason (n,) str
+    populations/   member (m,) int, value, mean_nm, mean_nm_std, width_nm, volume_fraction,
+                   volume_fraction_std (m,): every population of every member
+    histograms/<k> edges_nm, volume, volume_std, volume_observability; @label, @value  (@unit on the group)
+    curves/<k>     q_nm, intensity, sigma; @label, @value, @unit  (the fitted curves, for the waterfall)
+    steps_analysis/  the SeriesResult of mcfit.steps (its to_hdf5 layout)       [steps]
+    peaks/         member (p,) int, value, q_nm, q_nm_std, fwhm_nm, area, area_std, significance  [peaks]
+    tracks/<i>     values, area, area_std, present; @q_nm, @fwhm_nm, @vanishes_at (NaN: never)  [peaks]
+    phases         (n,) str: JSON of each member's indexed phase (or "null")                   [peaks]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from .results import SERIES_ATTR, draw_series_figures
+
+
+@dataclass(frozen=True)
+class SeriesJob:
+    """One series: its members (in series order) and where their sample files are.
+
+    Attributes
+    ----------
+    name, by, analysis : str
+    samples : tuple of str
+        Member names in series order.
+    values : tuple
+        Series variable of each member.
+    sample_outputs : tuple of str
+        Sample result files (same order).
+    failed : tuple of str
+        Reason per member ("" when its sample succeeded).
+    output : str
+        ``series/<name>.h5``.
+    figures_dir : str
+    contrast_1e6_per_A2 : float
+    """
+
+    name: str
+    by: str
+    analysis: str
+    samples: tuple[str, ...]
+    values: tuple
+    sample_outputs: tuple[str, ...]
+    failed: tuple[str, ...]
+    output: str
+    figures_dir: str
+    contrast_1e6_per_A2: float = 1.0
+
+
+def _strings(values):
+    import h5py
+
+    return np.array([str(v) for v in values], dtype=h5py.string_dtype())
+
+
+def _clean(obj):
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, np.generic):
+        return _clean(obj.item())
+    return obj
+
+
+def _member(job: SeriesJob, k: int):
+    """(SeriesMember, fitted curve Profile1D, subtracted Profile1D, FitResult) of member k."""
+    import mcfit
+    from mcfit.steps import MemberHistogram, MemberPopulation, SeriesMember
+
+    from ..nxcansas import read_nxcansas
+    from ..profile import Profile1D
+
+    path = job.sample_outputs[k]
+    fit = mcfit.read_result(path, group="fit")
+    curve = read_nxcansas(path)
+    h = fit.histogram
+    value = job.values[k]
+    member = SeriesMember(
+        value=float(value) if not isinstance(value, str) else float(k),
+        label=job.samples[k],
+        populations=tuple(MemberPopulation(p.mean_nm, p.mean_nm_std, p.width_nm, p.volume_fraction,
+                                           p.volume_fraction_std) for p in fit.populations),
+        histogram=MemberHistogram(h.edges_nm, h.volume, h.volume_std, h.volume_observability),
+        q_nm=fit.q_nm, intensity=fit.intensity, sigma=fit.sigma,
+        contrast_1e6_per_A2=job.contrast_1e6_per_A2 if fit.volume_fraction_unit == "absolute" else 1.0,
+    )
+    fitted = Profile1D(fit.q_nm, fit.intensity, fit.sigma, intensity_unit=curve.intensity_unit)
+    return member, fitted, curve, fit
+
+
+def process_series(job: SeriesJob) -> dict[str, Any]:
+    """Analyse one series from its members' sample files; write the summary file and figures.
+
+    Returns
+    -------
+    dict
+        JSON summary: ``name``, ``by``, ``analysis``, ``members`` (sample, value, status), ``output``,
+        ``figures`` and the analysis' own summary (``families``, ``steps``, ``shoulders``,
+        ``continuous_growth_onset`` for steps; ``tracks``, ``phases`` for peaks).
+    """
+    import h5py
+
+    from ..atomic import atomic_path
+
+    ok = [k for k in range(len(job.samples)) if not job.failed[k]]
+    if not ok:
+        raise InputError(None, f"series {job.name}", "at least one member sample processed successfully",
+                         got="all failed")
+    loaded = {k: _member(job, k) for k in ok}
+    summary: dict[str, Any] = {
+        "name": job.name, "by": job.by, "analysis": job.analysis,
+        "samples": [{"sample": s, "value": v, "status": "failed" if job.failed[k] else "ok",
+                     "reason": job.failed[k] or None} for k, (s, v) in enumerate(zip(job.samples, job.values))],
+    }
+    result = None
+    searches = tracks = phases = None
+    if job.analysis == "steps":
+        from mcfit.steps import analyse_series
+
+        result = analyse_series([loaded[k][0] for k in ok], series_key=job.by)
+        summary.update(result.to_dict())
+    else:
+        from ..bragg import find_peaks, index_peaks, track_peaks
+
+        searches = {k: find_peaks(loaded[k][2], source=job.samples[k]) for k in ok}
+        phases = {k: index_peaks(searches[k].peaks) if searches[k].peaks else None for k in ok}
+        tracks = track_peaks([loaded[k][2] for k in ok], [searches[k] for k in ok],
+                             [loaded[k][0].value for k in ok])
+        summary["tracks"] = [t.as_dict() for t in tracks]
+        summary["phases"] = [{"sample": job.samples[k], "value": job.values[k],
+                              "phase": None if phases[k] is None else phases[k].as_dict()} for k in ok]
+    summary = _clean(summary)
+
+    with atomic_path(job.output) as tmp:
+        with h5py.File(tmp, "w") as f:
+            f.attrs["NX_class"] = "NXroot"
+            f.attrs[SERIES_ATTR] = job.name
+            f.attrs["by"] = job.by
+            f.attrs["analysis"] = job.analysis
+            f.attrs["summary_json"] = json.dumps(summary)
+            m = f.create_group("members")
+            m.attrs["NX_class"] = "NXcollection"
+            m["sample"] = _strings(job.samples)
+            m["value"] = np.array([float(v) if not isinstance(v, str) else float(k)
+                                   for k, v in enumerate(job.values)])
+            m["status"] = _strings("failed" if r else "ok" for r in job.failed)
+            m["reason"] = _strings(job.failed)
+            pops = [(k, p) for k in ok for p in loaded[k][3].populations]
+            p = f.create_group("populations")
+            p.attrs["NX_class"] = "NXcollection"
+            p["member"] = np.array([k for k, _ in pops], dtype=np.int64)
+            p["value"] = np.array([loaded[k][0].value for k, _ in pops], dtype=float)
+            for name in ("mean_nm", "mean_nm_std", "width_nm", "volume_fraction", "volume_fraction_std"):
+                p[name] = np.array([getattr(x, name) for _, x in pops], dtype=float)
+            hg = f.create_group("histograms")
+            hg.attrs["NX_class"] = "NXcollection"
+            cg = f.create_group("curves")
+            cg.attrs["NX_class"] = "NXcollection"
+            for i, k in enumerate(ok):
+                member, fitted, curve, fit = loaded[k]
+                hg.attrs["unit"] = fit.volume_fraction_unit
+                g = hg.create_group(str(i))
+                h = fit.histogram
+                g["edges_nm"], g["volume"], g["volume_std"] = h.edges_nm, h.volume, h.volume_std
+                g["volume_observability"] = h.volume_observability
+                g.attrs["label"], g.attrs["value"] = job.samples[k], member.value
+                g = cg.create_group(str(i))
+                g["q_nm"], g["intensity"], g["sigma"] = curve.q_nm, curve.intensity, curve.sigma
+                g.attrs["label"], g.attrs["value"], g.attrs["unit"] = job.samples[k], member.value, curve.intensity_unit
+            if result is not None:
+                result.to_hdf5(f.create_group("steps_analysis"))
+            if tracks is not None:
+                pk = f.create_group("peaks")
+                pk.attrs["NX_class"] = "NXcollection"
+                rows = [(k, peak) for k in ok for peak in searches[k].peaks]
+                pk["member"] = np.array([k for k, _ in rows], dtype=np.int64)
+                pk["value"] = np.array([loaded[k][0].value for k, _ in rows], dtype=float)
+                for name in ("q_nm", "q_nm_std", "fwhm_nm", "area", "area_std", "significance"):
+                    pk[name] = np.array([getattr(x, name) for _, x in rows], dtype=float)
+                tg = f.create_group("tracks")
+                tg.attrs["NX_class"] = "NXcollection"
+                tg.attrs["intensity_unit"] = loaded[ok[0]][2].intensity_unit
+                for i, t in enumerate(tracks):
+                    g = tg.create_group(str(i))
+                    g["values"] = np.array(t.values, dtype=float)
+                    g["area"] = np.array(t.area, dtype=float)
+                    g["area_std"] = np.array(t.area_std, dtype=float)
+                    g["present"] = np.array(t.present, dtype=bool)
+                    g.attrs["q_nm"], g.attrs["fwhm_nm"] = t.q_nm, t.fwhm_nm
+                    g.attrs["vanishes_at"] = np.nan if t.vanishes_at is None else float(t.vanishes_at)
+                f["phases"] = _strings(json.dumps(_clean(None if phases.get(k) is None else phases[k].as_dict()))
+                                       if k in phases else "null" for k in range(len(job.samples)))
+    figures = draw_series_figures(job.output, job.figures_dir)
+    summary["output"] = job.output
+    summary["figures"] = [str(p) for p in figures]
+    return summary
