@@ -308,7 +308,17 @@ def _scattering_image(truth: GroundTruth, q_pix: np.ndarray, frame: int | None) 
     return np.interp(np.log(np.maximum(q_pix, qmin)), np.log(grid), s)
 
 
+#: Header keys kept numeric; all others are written as ID02-style byte strings (both occur).
+_NUMERIC_KEYS = ("Dummy", "DDummy", "BSize_1", "BSize_2")
+
+
 def _header(plan: Plan, m: Measurement, truth: GroundTruth) -> dict:
+    """ID02 header: numbers as exact decimal strings (``repr``), a few as numbers."""
+    return {k: (v if k in _NUMERIC_KEYS or isinstance(v, str) else repr(v))
+            for k, v in _header_values(plan, m, truth).items()}
+
+
+def _header_values(plan: Plan, m: Measurement, truth: GroundTruth) -> dict:
     geom = plan.geometry
     return {
         "Title": f"{m.name} ({m.kind}, simulated)",
@@ -324,7 +334,7 @@ def _header(plan: Plan, m: Measurement, truth: GroundTruth) -> dict:
         "polarization_factor": geom.polarization_factor,
         "MaskFileName": "calibrations/mask.edf", "FlatFileName": "calibrations/flat.edf",
         "DarkFileName": "raw/dark_0000.h5",
-        "SampleThickness": truth.thickness_mm if truth.thickness_mm is not None else 0.0,
+        "SampleThickness": float(truth.thickness_mm) if truth.thickness_mm is not None else 0.0,
         "DetectorName": geom.detector_name,
     }
 

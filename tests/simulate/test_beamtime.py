@@ -1,0 +1,230 @@
+"""The simulated beamtime folder: layout, headers, counts against the formula, monitors, determinism."""
+
+from __future__ import annotations
+
+import glob
+import json
+import tomllib
+
+import fabio
+import h5py
+import hdf5plugin  # noqa: F401 - registers the bitshuffle filter for reading
+import numpy as np
+import pyFAI.detectors
+import pytest
+from pyFAI.integrator.azimuthal import AzimuthalIntegrator
+
+from saxs.cli import main
+from saxs.simulate.beamtime import simulate_beamtime
+from saxs.simulate.truth import load_truth
+
+SEED = 4242
+BAD = 2**32 - 1
+
+
+@pytest.fixture(scope="module")
+def beamtime(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sim") / "bt"
+    summary = simulate_beamtime(out, preset="cdse-demo", seed=SEED, frames=4)
+    return out, summary
+
+
+def _read(path):
+    with h5py.File(path, "r") as f:
+        frames = f["entry_0000/measurement/data"][()]
+        det = next(iter(f["entry_0000/instrument"]))
+        header = {k: v[()] for k, v in f[f"entry_0000/instrument/{det}/header"].items()}
+        sc = f["entry_0000/measurement/scalers"]
+        scalers = {k: sc[k][()] for k in sc}
+        chunks = f[f"entry_0000/instrument/{det}/data"].chunks
+        plist = f[f"entry_0000/instrument/{det}/data"].id.get_create_plist()
+        filters = [plist.get_filter(i)[0] for i in range(plist.get_nfilters())]
+    return frames, header, scalers, chunks, filters
+
+
+def _num(header, key):
+    v = header[key]
+    return float(v.decode() if isinstance(v, bytes) else v)
+
+
+def _monitors(header, scalers):
+    t = _num(header, "ExposureTime")
+    out = []
+    for key in ("HSI0", "HSI1"):
+        ch = int(_num(header, key))
+        out.append((scalers["HS32V"][:, ch] - scalers["HS32Z"][ch] * t) * _num(header, key + "Factor"))
+    return out
+
+
+def test_layout_and_summary(beamtime):
+    out, s = beamtime
+    assert s["seed"] == SEED and s["preset"] == "cdse-demo"
+    for rel in s["files"]:
+        assert (out / rel).is_file(), rel
+    assert {"cdse_T190", "cdse_T260", "precursor_T025", "precursor_T100"} <= set(s["samples"])
+    assert (out / "README.txt").read_text().startswith("Simulated ID02 beamtime")
+    total = sum((out / rel).stat().st_size for rel in s["files"])
+    assert total < 15e6  # "a few MB"
+
+
+def test_lima_file_and_header(beamtime):
+    out, _ = beamtime
+    frames, header, scalers, chunks, filters = _read(out / "raw/cdse_T200_0000.h5")
+    assert frames.shape == (4, 270, 258) and frames.dtype == np.uint32
+    assert chunks == (1, 270, 258)
+    assert 32008 in filters  # bitshuffle (hdf5plugin)
+    for key in ("Center_1", "Center_2", "PSize_1", "PSize_2", "SampleDistance", "WaveLength", "Dummy", "DDummy",
+                "HSI0", "HSI1", "HSI0Factor", "HSI1Factor", "NormalizationFactor", "DetectorRotation_1",
+                "DetectorRotation_2", "DetectorRotation_3", "ExposureTime", "polarization_factor", "Title"):
+        assert key in header, key
+    assert _num(header, "Center_1") == 112.4 and _num(header, "Center_2") == 168.7
+    assert _num(header, "PSize_1") == pytest.approx(600e-6) and _num(header, "polarization_factor") == 0.99
+    assert isinstance(header["Center_1"], bytes)  # ID02 style byte strings
+    assert list(s.decode() if isinstance(s, bytes) else s for s in scalers["HS32N"])[1:3] == ["pin0_i0", "pin4_i1"]
+
+
+def test_gaps_and_dead_pixels_read_max(beamtime):
+    out, _ = beamtime
+    frames, *_ = _read(out / "raw/solvent_ode_0000.h5")
+    gaps = pyFAI.detectors.detector_factory("Eiger2_4M").calc_mask().astype(bool)
+    binned = gaps[:2160, :2064].reshape(270, 8, 258, 8).any(axis=(1, 3))  # independent binning of pyFAI's layout
+    assert np.all(frames[:, binned] == BAD)
+    bad = np.all(frames == BAD, axis=0)
+    dead = bad & ~binned
+    assert 8 <= dead.sum() <= 40  # a few dead pixels off the gaps
+    mask = fabio.open(str(out / "calibrations/mask.edf")).data.astype(bool)
+    # Half of the dead pixels are in the mask, the others only show as 2**32-1.
+    assert 0 < (dead & mask).sum() < dead.sum()
+    # Nothing else saturates.
+    assert np.all(frames[:, ~bad] < 1e6)
+
+
+@pytest.mark.parametrize("name", ["cdse_T200", "glassy_carbon", "precursor_T025", "cdse_T220"])
+def test_counts_follow_the_formula(beamtime, name):
+    # Independent expectation: q, solid angle and polarisation from pyFAI (not the simulator's
+    # detector module), flat from flat.edf, parameters from the truth file. Pulls
+    # (c - E) / sqrt(E) over ~60k pixels x 4 frames must be N(0, 1): mean within 5/sqrt(n),
+    # std within 1 +- 0.01 (the std of a sample std of 2.4e5 values is 0.0015).
+    out, _ = beamtime
+    truth = load_truth(out / "truth" / f"{name}.json")
+    frames, header, scalers, *_ = _read(out / truth.raw_file)
+    g = truth.geometry
+    ny, nx = frames.shape[1:]
+    p = _num(header, "PSize_1")
+    ai = AzimuthalIntegrator(detector=pyFAI.detectors.Detector(pixel1=p, pixel2=p, max_shape=(ny, nx)))
+    ai.setFit2D(_num(header, "SampleDistance") * 1e3, _num(header, "Center_1"), _num(header, "Center_2"),
+                pixelX=p * 1e6, pixelY=p * 1e6)
+    ai.wavelength = _num(header, "WaveLength")
+    q = ai.center_array((ny, nx), unit="q_nm^-1")
+    sa = ai.solidAngleArray((ny, nx), absolute=True)
+    pol = ai.polarization((ny, nx), factor=_num(header, "polarization_factor"))
+    flat = fabio.open(str(out / "calibrations/flat.edf")).data
+    mask = fabio.open(str(out / "calibrations/mask.edf")).data.astype(bool)
+    valid = ~mask & ~np.any(frames == BAD, axis=0)
+    pulls = []
+    for k in range(truth.n_frames):
+        e = truth.expected_counts(q[valid], sa[valid], pol[valid], flat[valid], frame=k)
+        pulls.append((frames[k][valid] - e) / np.sqrt(e))
+    pulls = np.concatenate(pulls)
+    assert abs(pulls.mean()) < 5 / np.sqrt(pulls.size)
+    assert abs(pulls.std() - 1) < 0.01
+    assert g.shape == (ny, nx)
+
+
+def test_dark_frames(beamtime):
+    out, _ = beamtime
+    truth = load_truth(out / "truth/dark.json")
+    frames, header, scalers, *_ = _read(out / "raw/dark_0000.h5")
+    good = frames[:, ~np.any(frames == BAD, axis=0)]
+    lam = truth.dark_rate_per_s * truth.exposure_time_s
+    # Poisson(2) over ~5e5 values: mean within 5 sigma, variance = mean within 1 %.
+    assert good.mean() == pytest.approx(lam, abs=5 * np.sqrt(lam / good.size))
+    assert good.var() == pytest.approx(lam, rel=0.01)
+    i0, i1 = _monitors(header, scalers)
+    np.testing.assert_allclose(i0, 0.0, atol=1e-9)  # beam off: scaler dark only
+
+
+def test_transmissions_from_monitors(beamtime):
+    out, _ = beamtime
+    frames, header, scalers, *_ = _read(out / "raw/empty_beam_0000.h5")
+    e0, e1 = _monitors(header, scalers)
+    ratio_empty = np.mean(e1 / e0)
+    for name in ("empty_capillary", "solvent_ode", "water", "glassy_carbon", "cdse_T190", "cdse_T260"):
+        truth = load_truth(out / "truth" / f"{name}.json")
+        _, h, sc, *_ = _read(out / truth.raw_file)
+        i0, i1 = _monitors(h, sc)
+        # Monitors are noise-free up to integer scaler counts (~1e6): 1e-5 relative.
+        np.testing.assert_allclose(i1 / i0 / ratio_empty, truth.transmission, rtol=1e-5)
+        np.testing.assert_allclose(i0, truth.g0 * np.array(truth.n0_per_frame), rtol=1e-5)
+        assert 0.5 < truth.transmission < 1.0
+    truth = load_truth(out / "truth/cdse_T220.json")
+    _, h, sc, *_ = _read(out / truth.raw_file)
+    i0, i1 = _monitors(h, sc)
+    t = i1 / i0 / ratio_empty
+    np.testing.assert_allclose(t[2], 0.8 * truth.transmission, rtol=1e-5)  # the bubble frame
+    np.testing.assert_allclose(np.delete(t, 2), truth.transmission, rtol=1e-5)
+
+
+def test_flat_mask_and_poni(beamtime):
+    out, _ = beamtime
+    flat = fabio.open(str(out / "calibrations/flat.edf")).data
+    assert flat.shape == (270, 258) and flat.dtype == np.float32
+    assert abs(flat.mean() - 1) < 0.01 and 0.01 < flat.std() < 0.05
+    mask = fabio.open(str(out / "calibrations/mask.edf")).data
+    ai = pyFAI.load(str(out / "calibrations/geometry.poni"))
+    f2d = ai.getFit2D()
+    assert (f2d["centerX"], f2d["centerY"]) == pytest.approx((112.4, 168.7), abs=1e-9)
+    # The beamstop: the pixel holding the beam centre and its neighbours are masked.
+    assert mask[168, 112] == 1 and mask[170, 114] == 1
+    assert mask.mean() < 0.05
+
+
+def test_beamtime_toml(beamtime):
+    out, _ = beamtime
+    cfg = tomllib.loads((out / "beamtime.toml").read_text())
+    assert cfg["version"] == 1
+    inst = cfg["instrument"]
+    for key in ("poni", "mask", "flat", "empty_beam"):
+        assert (out / inst[key]).is_file()
+    assert glob.glob(str(out / inst["dark"]))
+    assert (out / cfg["absolute"]["standard_file"]).is_file() and cfg["absolute"]["standard"] == "srm3600"
+    names = [s["name"] for s in cfg["samples"]]
+    assert "cdse_T230" in names and "precursor_T050" in names
+    for s in cfg["samples"]:
+        assert glob.glob(str(out / s["files"][0]))
+        assert s["solvent"] in cfg["blanks"] and s["empty"] in cfg["blanks"]
+        truth = load_truth(out / "truth" / f"{s['name']}.json")
+        assert s["thickness_mm"] == truth.thickness_mm
+        assert s["metadata"] == truth.metadata
+    assert {x["analysis"] for x in cfg["series"]} == {"steps", "peaks"}
+    assert cfg["fit"]["seed"] == SEED
+
+
+def test_same_seed_same_files_other_seed_differs(tmp_path):
+    a = simulate_beamtime(tmp_path / "a", seed=7, frames=1)
+    b = simulate_beamtime(tmp_path / "b", seed=7, frames=1)
+    c = simulate_beamtime(tmp_path / "c", seed=8, frames=1)
+    assert a["files"] == b["files"] == c["files"]
+    for rel in a["files"]:
+        if rel.endswith(".h5"):
+            fa, fb, fc = (_read(tmp_path / x / rel)[0] for x in "abc")
+            np.testing.assert_array_equal(fa, fb)
+            assert not np.array_equal(fa, fc)
+        elif rel.startswith("truth/"):
+            ta = json.loads((tmp_path / "a" / rel).read_text())
+            assert ta == json.loads((tmp_path / "b" / rel).read_text())
+    np.testing.assert_array_equal(fabio.open(str(tmp_path / "a/calibrations/flat.edf")).data,
+                                  fabio.open(str(tmp_path / "b/calibrations/flat.edf")).data)
+
+
+def test_cli_json_and_bad_input(tmp_path, capsys):
+    assert main(["simulate", str(tmp_path / "x"), "--frames", "1", "--seed", "3", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["seed"] == 3 and summary["outdir"] == str(tmp_path / "x")
+    assert "raw/cdse_T240_0000.h5" in summary["files"]
+    assert main(["simulate", str(tmp_path / "y"), "--frames", "0"]) == 2
+    assert "--frames" in capsys.readouterr().err
+    assert not (tmp_path / "y").exists()  # nothing written on bad input
+    with pytest.raises(SystemExit) as exc:
+        main(["simulate", str(tmp_path / "z"), "--preset", "nope"])
+    assert exc.value.code == 2
