@@ -1,12 +1,176 @@
-"""`saxs peaks`: not implemented yet (placeholder registered so the command list is complete)."""
+"""`saxs peaks`: Bragg peaks, mesophase indexing and peak tracking across a series."""
+
+from __future__ import annotations
 
 from ._common import add_command
 
+EXAMPLES = """\
+  saxs peaks agbh.h5 --q-range 0.5 10 --json
+  saxs peaks cdmyr_25C.h5 cdmyr_50C.h5 cdmyr_100C.h5 --by temperature --json
+  saxs peaks a.dat b.dat c.dat --q-unit A^-1 --values 25 50 100 -o peaks.h5
+"""
+
+DESCRIPTION = """\
+Find sharp (Bragg) peaks above a smooth background, fit each (Gaussian + baseline, lmfit) and keep
+those with area / sigma(area) >= --min-significance and FWHM / q <= --max-rel-fwhm (broader
+features are the particles' form factor or correlation maxima). Index the peaks as lamellar,
+2D hexagonal or cubic (Im3m, Ia3d, Pn3m, Fm3m, Fd3m, Pm3n) by their q ratios and report the
+lattice parameter (lamellar d = 2 pi / q1) from a weighted fit of all indexed orders. Broad
+maxima of the background are listed apart (broad_maxima), never as peaks.
+
+With several files, peaks are tracked across them: the series value of each file comes from
+--values, or from --by KEY ('temperature' = the NXcanSAS sample temperature; any other KEY is
+looked up in the entry's provenance, e.g. a key written by 'saxs reduce'), or else the file
+order (0, 1, 2, ...). Each track gives its area +- sigma per file and 'vanishes_at', the first
+series value from which on the peak is no longer significant (melting).
+
+JSON (--json): {"files": [{"file", "peaks": [{"q_nm", "q_nm_std", "fwhm_nm", "area",
+"significance", ...}], "phase": {"type", "d_nm", "d_nm_std", "orders", "unexplained", ...} or null,
+"broad_maxima": [{"q_nm", ...}]}], "tracks": [{"q_nm", "values", "area", "area_std", "present",
+"vanishes_at"}], "series_key"}. Phase orders: lamellar n; hexagonal h^2+hk+k^2; cubic h^2+k^2+l^2.
+"""
+
 
 def register(subparsers) -> None:
-    parser = add_command(subparsers, "peaks", help="(not implemented yet)", description="Not implemented yet.", examples="  -")
+    parser = add_command(subparsers, "peaks", help="Bragg peaks, mesophase indexing, tracking across a series",
+                         description=DESCRIPTION, examples=EXAMPLES)
+    parser.add_argument("data", nargs="+", metavar="DATA", help="NXcanSAS HDF5 or 3-column text curves")
+    parser.add_argument("--q-unit", default=None, metavar="UNIT",
+                        help="unit of q in text files: nm^-1 (default) or A^-1 (NXcanSAS files carry their own)")
+    parser.add_argument("--q-range", nargs=2, type=float, metavar=("MIN", "MAX"), default=None,
+                        help="use only MIN <= q <= MAX, in 1/nm")
+    parser.add_argument("--min-significance", type=float, default=5.0, metavar="S",
+                        help="smallest accepted area / sigma(area) of a peak (default 5)")
+    parser.add_argument("--max-rel-fwhm", type=float, default=0.15, metavar="W",
+                        help="largest accepted FWHM / q of a Bragg peak (default 0.15)")
+    series = parser.add_mutually_exclusive_group()
+    series.add_argument("--by", metavar="KEY", default=None,
+                        help="series value of each file from its metadata: 'temperature' or a provenance key")
+    series.add_argument("--values", nargs="+", type=float, metavar="V", default=None,
+                        help="series value of each DATA file, in order")
+    parser.add_argument("-o", "--output", metavar="OUT.h5", default=None, help="write peaks, phases, tracks (HDF5)")
+    parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     parser.set_defaults(func=run)
 
 
+def series_value(profile, key: str, path) -> float:
+    """The series value ``key`` of a loaded curve: sample temperature or a provenance entry.
+
+    ``temperature`` (or ``temperature_C``) reads the NXcanSAS sample temperature; any other key
+    is looked up in the provenance, first at the top level, then in nested collections
+    (``upstream`` holds what the writer recorded); ``a/b`` names a nested entry.
+
+    Raises
+    ------
+    InputError
+        If the key is missing or not a number.
+    """
+    import math
+
+    from ..errors import InputError
+
+    if key in ("temperature", "temperature_C"):
+        value = profile.sample.temperature_C
+        if value is None:
+            raise InputError(path, "sassample/temperature", "a sample temperature for --by temperature", got="missing")
+        return float(value)
+
+    def lookup(mapping, parts):
+        node = mapping
+        for part in parts:
+            if not hasattr(node, "get") or part not in node:
+                return None
+            node = node[part]
+        return node
+
+    def search(mapping, name):
+        if not hasattr(mapping, "items"):
+            return None
+        if name in mapping:
+            return mapping[name]
+        for value in mapping.values():
+            found = search(value, name)
+            if found is not None:
+                return found
+        return None
+
+    value = lookup(profile.provenance, key.split("/")) if "/" in key else search(profile.provenance, key)
+    if value is None:
+        raise InputError(path, key, f"a numeric series value '{key}' in the sample metadata or provenance",
+                         got="missing")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(path, key, "a number", got=value) from None
+    if not math.isfinite(number):
+        raise InputError(path, key, "a finite number", got=value)
+    return number
+
+
 def run(args) -> int:
-    raise NotImplementedError("saxs peaks is not implemented yet")
+    import logging
+
+    from ..bragg import PeakSettings, find_peaks, index_peaks, track_peaks
+    from ..errors import InputError
+    from ..nxcansas import load_profile
+    from ._common import emit_json
+
+    log = logging.getLogger("saxs.peaks")
+    if args.values is not None and len(args.values) != len(args.data):
+        raise InputError(None, "--values", f"{len(args.data)} numbers, one per DATA file", got=len(args.values))
+    settings = PeakSettings(min_significance=args.min_significance, max_rel_fwhm=args.max_rel_fwhm)
+    q_range = tuple(args.q_range) if args.q_range is not None else None
+
+    profiles, searches, phases = [], [], []
+    for path in args.data:
+        profile = load_profile(path, q_unit=args.q_unit)
+        search = find_peaks(profile, settings=settings, q_range=q_range, source=str(path))
+        phase = index_peaks(search.peaks)
+        log.info("%s: %d peak(s), phase %s", path, len(search.peaks), phase.type if phase else None)
+        profiles.append(profile)
+        searches.append(search)
+        phases.append(phase)
+
+    if args.values is not None:
+        values, series_key = [float(v) for v in args.values], "values"
+    elif args.by is not None:
+        values, series_key = [series_value(p, args.by, path) for p, path in zip(profiles, args.data)], args.by
+    else:
+        values, series_key = [float(k) for k in range(len(args.data))], "index"
+    tracks = track_peaks(profiles, searches, values) if len(args.data) > 1 else []
+
+    if args.output is not None:
+        from ..bragg.store import write_peaks_h5
+
+        write_peaks_h5(args.output, searches, phases, tracks, files=[str(p) for p in args.data],
+                       series_key=series_key if len(args.data) > 1 else None)
+
+    if args.json:
+        emit_json({
+            "files": [
+                {
+                    "file": str(path),
+                    "peaks": [p.as_dict() for p in search.peaks],
+                    "phase": phase.as_dict() if phase is not None else None,
+                    "broad_maxima": [b.as_dict() for b in search.broad_maxima],
+                    "settings": {"min_significance": settings.min_significance, "max_rel_fwhm": settings.max_rel_fwhm,
+                                 "q_range": list(q_range) if q_range else None},
+                }
+                for path, search, phase in zip(args.data, searches, phases)
+            ],
+            "tracks": [t.as_dict() for t in tracks],
+            "series_key": series_key if len(args.data) > 1 else None,
+            "output": args.output,
+        })
+    else:
+        for path, search, phase in zip(args.data, searches, phases):
+            print(f"{path}: {search.summary()}")
+            if phase is not None:
+                print(f"  phase {phase.type}: d = {phase.d_nm:.5g} +- {phase.d_nm_std:.2g} nm, "
+                      f"orders {list(phase.orders)}, unexplained {[round(q, 4) for q in phase.unexplained_q_nm]}")
+            else:
+                print("  no phase indexed")
+        for t in tracks:
+            print(f"track q = {t.q_nm:.4g} 1/nm: present {list(t.present)} at {list(t.values)} ({series_key}); "
+                  f"vanishes at {t.vanishes_at}")
+    return 0
