@@ -281,8 +281,8 @@ def calibrate_absolute(
     intensity, variance = m.intensity.copy(), m.sigma**2
     rec_e = None
     if empty is not None:
-        check_same_q(standard_profile, empty, role="empty")
         check_same_geometry(standard_profile, empty, role="empty")
+        check_same_q(standard_profile, empty, role="empty")
         e, rec_e = per_transmitted_flux(empty, empty_transmission, role="empty")
         intensity = intensity - e.intensity
         variance = variance + e.sigma**2

@@ -41,6 +41,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 from scipy import stats
 
+from .average import average_profiles
 from .errors import InputError
 from .profile import Profile1D
 
@@ -194,20 +195,23 @@ def average_frames(frames: Sequence[Profile1D], *, error_model: str = "poisson")
     Returns
     -------
     Profile1D
-        The mean; the first frame's sample and provenance, plus ``n_frames_averaged``.
+        The mean (computed by :func:`saxs.average.average_profiles`); the first frame's sample
+        and provenance, with the monitors ``i0``/``i1``/``exposure_s`` averaged over the frames,
+        ``frames_averaged`` (their frame indices) and ``averaged_frames`` (their number).
     """
     if error_model not in ERROR_MODELS:
         raise InputError(None, "error_model", f"one of {ERROR_MODELS}", got=error_model)
     if len(frames) == 0:
         raise InputError(None, "frames", "at least one frame to average", got=0)
-    _, I, S = _stack(frames)
-    n = I.shape[0]
-    mean = I.mean(axis=0)
-    sig = np.sqrt(np.sum(S**2, axis=0)) / n
-    if error_model == "max" and n >= 2:
-        sig = np.maximum(sig, I.std(axis=0, ddof=1) / math.sqrt(n))
-    return frames[0].replace(intensity=mean, sigma=sig,
-                             provenance={"n_frames_averaged": n, "average_error_model": error_model})
+    _stack(frames)  # same q grid and unit, or an InputError naming the frame
+    prov = dict(frames[0].provenance)
+    for key in ("i0", "i1", "exposure_s"):
+        values = [f.provenance.get(key) for f in frames]
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            prov[key] = float(np.mean(values))  # monitors of the average: the kept frames' mean
+    prov["frame_index"] = "average"
+    prov["frames_averaged"] = [f.provenance.get("frame_index", k) for k, f in enumerate(frames)]
+    return average_profiles(frames, uncertainty=error_model, provenance=prov)
 
 
 def screen_frames(

@@ -48,23 +48,22 @@ GEOMETRY_TOLERANCES: Mapping[str, tuple[float, float]] = {
     "wavelength_nm": (1e-4, 0.0),
     "center_x_px": (0.0, 1.0),
     "center_y_px": (0.0, 1.0),
-    "pixel_size_x_um": (1e-6, 0.0),
-    "pixel_size_y_um": (1e-6, 0.0),
-    "pixel_size_x_m": (1e-6, 0.0),
-    "pixel_size_y_m": (1e-6, 0.0),
-    "pixel1_m": (1e-6, 0.0),
-    "pixel2_m": (1e-6, 0.0),
+    "pixel_x_um": (1e-6, 0.0),
+    "pixel_y_um": (1e-6, 0.0),
+    "tilt_deg": (0.0, 0.05),
+    "shape": (0.0, 0.0),
     "detector": (0.0, 0.0),
 }
 
 NORMALIZATION_TRANSMITTED = "transmitted"
 NORMALIZATION_INCIDENT = "incident"
+NORMALIZATION_NONE = "unnormalised"
 
 
 def profile_label(profile: Profile1D) -> str:
     """The file (or sample name) a profile came from, for error messages."""
     prov = profile.provenance
-    for key in ("input_file", "source_file", "file", "raw_file"):
+    for key in ("reduced_file", "input_file", "source_file", "file", "raw_file"):
         value = prov.get(key)
         if isinstance(value, str) and value:
             return value
@@ -84,7 +83,21 @@ def _layers(provenance: Mapping[str, Any]):
 
 
 def normalization_of(profile: Profile1D) -> str | None:
-    """``"transmitted"`` (I1 monitor), ``"incident"`` (I0 monitor) or None when not recorded."""
+    """How a reduced curve was normalised, from its provenance.
+
+    Returns
+    -------
+    str or None
+        ``"transmitted"`` (divided by the transmitted-flux monitor I1: T is inside),
+        ``"incident"`` (by I0), ``"unnormalised"`` (by the exposure time or nothing: no monitor),
+        or None when the provenance does not say (then transmitted is assumed, as the reduction
+        does by default).
+
+    Raises
+    ------
+    InputError
+        For a normalisation label this module does not know.
+    """
     for layer in _layers(profile.provenance):
         value = layer.get("normalization")
         if value is None:
@@ -93,12 +106,16 @@ def normalization_of(profile: Profile1D) -> str | None:
             value = value.get("monitor", value.get("name"))
         if isinstance(value, str):
             v = value.strip().lower()
-            if v in ("i1", "hsi1", "transmitted", "transmitted_flux", "i1_monitor"):
+            if v.startswith("monitor "):
+                v = v[len("monitor "):].strip()
+            if v in ("i1", "hsi1", "transmitted", "transmitted_flux"):
                 return NORMALIZATION_TRANSMITTED
-            if v in ("i0", "hsi0", "incident", "incident_flux", "i0_monitor"):
+            if v in ("i0", "hsi0", "incident", "incident_flux"):
                 return NORMALIZATION_INCIDENT
+            if v in ("none", "unnormalised", "exposure") or v.startswith(("exposure only", "none (")):
+                return NORMALIZATION_NONE
             raise InputError(profile_label(profile), "normalization",
-                             "'i1' (transmitted monitor) or 'i0' (incident monitor)", got=value)
+                             "'monitor I1' (transmitted flux), 'monitor I0' (incident flux) or 'none'", got=value)
     return None
 
 
@@ -134,8 +151,8 @@ def check_same_geometry(sample: Profile1D, blank: Profile1D, *, role: str = "bla
             continue
         a, b = g_s[key], g_b[key]
         compared.append(key)
-        if isinstance(a, str) or isinstance(b, str):
-            same = str(a) == str(b)
+        if isinstance(a, (str, list, tuple)) or isinstance(b, (str, list, tuple)):
+            same = str(a) == str(b) if isinstance(a, str) or isinstance(b, str) else list(a) == list(b)
         else:
             try:
                 fa, fb = float(a), float(b)
@@ -171,7 +188,8 @@ def _as_transmission(value, profile: Profile1D) -> Transmission | None:
             return None
         return transmission_given(t, profile.sample.transmission_sigma or 0.0, file=profile_label(profile))
     if isinstance(value, Transmission):
-        check_transmission(value.value, file=profile_label(profile))
+        if not (math.isfinite(value.value) and value.value > 0):  # built without validation
+            check_transmission(value.value, file=profile_label(profile))
         return value
     return transmission_given(float(value), file=profile_label(profile))
 
@@ -198,10 +216,11 @@ def per_transmitted_flux(profile: Profile1D, transmission=None, *, role: str = "
     t = _as_transmission(transmission, profile)
     record: dict[str, Any] = {"normalization": norm or "not recorded (assumed transmitted)",
                               "transmission": None if t is None else t.as_dict()}
-    if norm == NORMALIZATION_INCIDENT:
+    if norm in (NORMALIZATION_INCIDENT, NORMALIZATION_NONE):
         if t is None:
             raise InputError(profile_label(profile), f"{role} transmission",
-                             "a transmission (the curve is normalised by the incident monitor I0, so it "
+                             f"a transmission (the curve is normalised by {norm} flux, not the transmitted "
+                             "monitor I1, so it "
                              "must be divided by T): give it, or the monitors and an empty beam", got=None)
         out = profile.replace(intensity=profile.intensity / t.value, sigma=profile.sigma / t.value)
         record["divided_by_transmission"] = True
@@ -302,9 +321,9 @@ def subtract_blank(
         if blank.intensity_unit != sample.intensity_unit:
             raise InputError(profile_label(blank), f"{role} intensity unit",
                              f"the unit of the sample ({sample.intensity_unit})", got=blank.intensity_unit)
-        check_same_q(sample, blank, role=role)
-        if check_geometry:
+        if check_geometry:  # first: another geometry is the cause of a q-grid mismatch too
             geometry_keys = check_same_geometry(sample, blank, role=role) or geometry_keys
+        check_same_q(sample, blank, role=role)
     if sample.intensity_unit == "1/cm" and calibration is not None:
         raise InputError(label, "intensity unit", "reduced (arbitrary-unit) curves to calibrate", got="1/cm")
 

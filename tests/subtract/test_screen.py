@@ -51,7 +51,7 @@ def test_bubble_frame_is_dropped_with_a_reason(seed):
     assert res.dropped == (4,)
     assert "chi2/dof" in res.reasons[4]
     assert res.average.provenance["screening"]["frames_used"] == [0, 1, 2, 3, 5, 6, 7, 8, 9]
-    assert res.average.provenance["n_frames_averaged"] == 9
+    assert res.average.provenance["averaged_frames"] == 9
 
 
 def test_bubble_with_only_lower_intensity_is_dropped_and_transmission_criterion_works():
