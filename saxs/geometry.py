@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -64,7 +64,8 @@ class Geometry:
         pyFAI parameters ``(dist_m, poni1_m, poni2_m, rot1_rad, rot2_rad, rot3_rad)`` when the
         geometry comes from a PONI file (then they define the integrator exactly); else None.
     source : str
-        Where the geometry came from (``"header of run.h5"`` or ``"poni calib.poni"``).
+        Where the geometry came from (``"header of run.h5"`` or ``"poni calib.poni"``). Not
+        compared: two files with the same geometry share one cached integrator.
     """
 
     distance_mm: float
@@ -78,7 +79,7 @@ class Geometry:
     tilt_deg: float = 0.0
     tilt_plane_rotation_deg: float = 0.0
     poni: tuple[float, ...] | None = None
-    source: str = ""
+    source: str = field(default="", compare=False)  # not part of equality: files share integrators
 
     @classmethod
     def from_header(cls, header: Mapping[str, str], shape, file, *, detector_hint: str | None = None) -> "Geometry":

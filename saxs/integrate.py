@@ -202,7 +202,7 @@ def read_flat(path, shape) -> np.ndarray:
     return np.asarray(read_image(path, shape, what="flat"), dtype=np.float64)
 
 
-def read_dark(path, shape) -> tuple[np.ndarray, np.ndarray, int]:
+def read_dark(path, shape) -> tuple[np.ndarray, np.ndarray, int, float]:
     """Dark from a stack of frames: per-pixel median and its variance.
 
     Parameters
@@ -221,10 +221,13 @@ def read_dark(path, shape) -> tuple[np.ndarray, np.ndarray, int]:
         ``(pi / 2) dark / n`` for more (asymptotic variance of a median of normal samples).
     n_frames : int
         Frames in the stack.
+    exposure_s : float
+        The stack's ``ExposureTime`` (s), NaN when unknown.
     """
     from .frames import open_raw
 
     path = Path(path)
+    exposure_s = float("nan")
     if path.suffix.lower() == ".npy":
         stack = read_image(path, shape, what="dark")[np.newaxis].astype(np.float64)
     else:
@@ -232,10 +235,11 @@ def read_dark(path, shape) -> tuple[np.ndarray, np.ndarray, int]:
             if raw.shape != tuple(shape):
                 raise InputError(path, "shape", f"dark frames of the frame shape {tuple(shape)}", got=raw.shape)
             stack = np.stack(list(raw.iter_frames()))
+            exposure_s = float(np.nanmean(raw.monitors().exposure_s)) if raw.n_frames else exposure_s
     n = stack.shape[0]
     dark = np.median(stack, axis=0)
     factor = 1.0 / n if n <= 2 else 0.5 * np.pi / n
-    return dark, np.clip(dark, 0.0, None) * factor, n
+    return dark, np.clip(dark, 0.0, None) * factor, n, exposure_s
 
 
 def static_mask(geometry: Geometry, *, mask_file=None, flat: np.ndarray | None = None) -> np.ndarray:

@@ -210,12 +210,21 @@ def _normalizers(path, monitors: Monitors, options: ReductionOptions, warnings: 
     return divisor, label
 
 
-def _corrections(raw, geometry: Geometry, options: ReductionOptions, file_prov: dict) -> Corrections:
+def _corrections(raw, geometry: Geometry, options: ReductionOptions, file_prov: dict,
+                 warnings: list[str]) -> Corrections:
     header = raw.header
     dark = dark_variance = flat = None
     if options.dark is not None:
-        dark, dark_variance, n_dark = read_dark(options.dark, geometry.shape)
-        file_prov.update(dark_file=str(options.dark), dark_frames=n_dark, dark_statistic="median")
+        dark, dark_variance, n_dark, dark_exposure = read_dark(options.dark, geometry.shape)
+        file_prov.update(dark_file=str(options.dark), dark_frames=n_dark, dark_statistic="median",
+                         dark_exposure_s=dark_exposure)
+        exposure = header_float(header, "ExposureTime", raw.path, required=False)
+        if exposure is not None and np.isfinite(dark_exposure) and not math.isclose(exposure, dark_exposure,
+                                                                                      rel_tol=0.01):
+            message = (f"{raw.path}: ExposureTime {exposure:g} s differs from the dark's ({options.dark}: "
+                       f"{dark_exposure:g} s); the dark is subtracted unscaled")
+            log.warning(message)
+            warnings.append(message)
     if options.flat is not None:
         flat = read_flat(options.flat, geometry.shape)
         file_prov["flat_file"] = str(options.flat)
@@ -300,7 +309,7 @@ def reduce_file(path, options: ReductionOptions | None = None) -> ReducedData:
             header_key = {"mask_file": "MaskFileName", "dark_file": "DarkFileName", "flat_file": "FlatfieldFileName"}[key]
             if header_key in raw.header:
                 file_prov[f"header_{header_key}"] = raw.header[header_key]
-        corrections = _corrections(raw, geometry, options, file_prov)
+        corrections = _corrections(raw, geometry, options, file_prov, warnings)
         results = []
         skipped = []
         for index in range(raw.n_frames):

@@ -116,3 +116,14 @@ def test_missing_and_bad_header_values_name_file_and_key():
         Geometry.from_header(_header_strings(WaveLength="abc"), synth.SHAPE, "run7.h5")
     with pytest.raises(InputError, match="PSize_1"):
         Geometry.from_header(_header_strings(PSize_1=0), synth.SHAPE, "run7.h5")
+
+
+def test_files_with_the_same_geometry_share_one_integrator(tmp_path):
+    from conftest import make_lima
+    from saxs.reduce import ReductionOptions, reduce_file
+
+    first = reduce_file(make_lima(tmp_path / "a.h5", seed=1, i1=[1e6]), ReductionOptions(npt=30))
+    second = reduce_file(make_lima(tmp_path / "b.h5", seed=2, i1=[1e6]), ReductionOptions(npt=30))
+    assert first.geometry.source != second.geometry.source        # provenance differs...
+    assert first.geometry == second.geometry                      # ...the geometry does not
+    assert get_integrator(first.geometry) is get_integrator(second.geometry)

@@ -142,3 +142,11 @@ def test_gap_pixels_at_integer_maximum_are_masked(tmp_path, pixels):
     intensity, sigma = _frames(reduced)
     ok, info = pull_check(intensity, sigma, expected[np.newaxis, :])
     assert ok, info
+
+
+def test_dark_with_another_exposure_time_is_reported(tmp_path, lima_file):
+    dark_path = write_lima(tmp_path / "dark.h5", np.zeros((2, *synth.SHAPE)), synth.header(ExposureTime=1.0),
+                           detector="pilatus")
+    reduced = reduce_file(lima_file, ReductionOptions(npt=40, dark=dark_path))
+    assert any("differs from the dark" in w for w in reduced.warnings)
+    assert reduced.average.provenance["dark_exposure_s"] == 1.0
