@@ -301,7 +301,9 @@ class Family:
 class MixtureTest:
     """Outcome of testing one member as a mixture of two neighbouring families.
 
-    ``fractions``/``fraction_stds``: relative volume shares of (lower, upper) family;
+    ``fractions``/``fraction_stds``: relative volume shares of (lower, upper) family; the standard
+    deviation combines the least-squares covariance (scaled by the reduced chi-square when above 1)
+    with the change of the share when either family radius moves by its standard deviation;
     ``volume_fractions``: the fitted absolute amplitudes (volume fraction if the contrast is right);
     ``chi2_red_mixture`` (3 linear parameters) vs ``chi2_red_single`` (a gaussian population with
     fitted radius and width, scale and background: 4 parameters).
@@ -637,6 +639,19 @@ def mixture_test(member: SeriesMember, lower: _Candidate, upper: _Candidate, set
     if total > 0:
         f_hi = b / total
         var = (a**2 * cov[1, 1] + b**2 * cov[0, 0] - 2 * a * b * cov[0, 1]) / total**4
+        # Systematic part: the family radii are known to +-radius_nm_std only; refit with each
+        # shifted by one standard deviation (either way) and add the largest changes in quadrature.
+        for k in (0, 1):
+            worst = 0.0
+            for sign in (-1.0, 1.0):
+                shifted = [lower, upper]
+                c = shifted[k]
+                shifted[k] = _Candidate(c.indices, c.radius_nm + sign * c.radius_nm_std, c.radius_nm_std, c.width_nm)
+                coef_k, _, _ = _linear_fit(_model_columns(q, shifted, contrast), y, s)
+                t_k = coef_k[0] + coef_k[1]
+                if t_k > 0:
+                    worst = max(worst, abs(coef_k[1] / t_k - f_hi))
+            var += worst**2
         f_std = math.sqrt(max(var, 0.0))
     else:
         f_hi, f_std = math.nan, math.nan

@@ -195,13 +195,20 @@ def write_series(result: SeriesResult, path, *, inputs=()) -> Path:
     return Path(path)
 
 
+def _new_axes():
+    import matplotlib.pyplot as plt
+
+    return plt.figure().add_subplot()
+
+
 def plot_series(result: SeriesResult, ax=None, *, variable_label: str | None = None):
     """The paper's figure: relative volume fraction vs radius for each member, offset, families marked.
 
     Each member's averaged volume histogram is normalised to its maximum and drawn at an offset of
-    1.1 per member in series order (bottom first), labelled with its series value; each family is a
-    dashed vertical line labelled with its radius, shoulders are marked with a triangle at their
-    radius on the member's row, and continuous members are labelled "(cont.)".
+    1.1 per member in series order (bottom first), labelled with its series value ("(mix.)": explained
+    as a mixture of two families, "(cont.)": continuous growth); each family is a dashed vertical
+    line (its radius +- uncertainty shaded) whose radius labels a tick of a top axis; shoulders are
+    black triangles at their radius on their member's row.
 
     Parameters
     ----------
@@ -215,13 +222,14 @@ def plot_series(result: SeriesResult, ax=None, *, variable_label: str | None = N
     -------
     Axes
     """
-    from .plotting import _axes, plot_stacked_distributions
+    from .plotting import plot_stacked_distributions
 
-    ax = _axes(ax)
-    rows = []
+    ax = _new_axes() if ax is None else ax
+    rows, row_of = [], {}
     for m, h in zip(result.members, result.histograms):
         if h is None:
             continue
+        row_of.setdefault(m.value, len(rows))
         tag = {"continuous": " (cont.)", "mixture": " (mix.)"}.get(m.state, "")
         rows.append((f"{m.value:g}{tag}", h.radius_edges_nm, h.volume_fraction, h.volume_fraction_std))
     key = result.series_key or "series value"
@@ -232,29 +240,37 @@ def plot_series(result: SeriesResult, ax=None, *, variable_label: str | None = N
     for f in result.families:
         c = colours[f.index % len(colours)]
         ax.axvline(f.radius_nm, color=c, ls="--", lw=1.0)
-        ax.axvspan(f.radius_nm - f.radius_nm_std, f.radius_nm + f.radius_nm_std, color=c, alpha=0.15)
-        ax.text(f.radius_nm, top, f"{f.radius_nm:.3f} nm", color=c, rotation=90, ha="right", va="top", fontsize=8)
-    row_of = {}
-    k = 0
-    for m, h in zip(result.members, result.histograms):
-        if h is not None:
-            row_of[m.value] = k
-            k += 1
+        ax.axvspan(f.radius_nm - f.radius_nm_std, f.radius_nm + f.radius_nm_std, color=c, alpha=0.15, lw=0)
+    handles = []
     for s in result.shoulders:
         if s.at in row_of:
-            ax.plot([s.radius_nm], [1.1 * row_of[s.at] + 0.5], marker="v", color="k", ms=6,
-                    label="shoulder" if s is result.shoulders[0] else None)
+            (line,) = ax.plot([s.radius_nm], [1.1 * row_of[s.at] + 0.55], marker="v", color="k", ms=6, ls="none")
+            if not handles:
+                line.set_label("shoulder (second family)")
+                handles.append(line)
+    ax.set_ylim(-0.1, top + 0.1)
+    if handles:
+        ax.legend(handles=handles, loc="lower right", fontsize="small")
     finite = [m.dominant_radius_nm for m in result.members if math.isfinite(m.dominant_radius_nm)]
     if finite:
         ax.set_xlim(0.5 * min(finite), 1.8 * max(finite))
+    if result.families:  # family radii as ticks of a top axis, in the families' colours
+        top_axis = ax.secondary_xaxis("top")
+        top_axis.set_xticks([f.radius_nm for f in result.families],
+                            [f"{f.radius_nm:.3f}" for f in result.families], rotation=90, fontsize=8)
+        for label, f in zip(top_axis.get_xticklabels(), result.families):
+            label.set_color(colours[f.index % len(colours)])
+        top_axis.set_xlabel("families: magic-size radii (nm)", fontsize=8)
     return ax
 
 
 def figure_series(result: SeriesResult, *, title: str = ""):
     """A Figure (Agg canvas, not registered with pyplot) holding :func:`plot_series`."""
-    from .plotting import _figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     n = max(len([h for h in result.histograms if h is not None]), 1)
-    fig = _figure(figsize=(6.0, min(2.0 + 0.6 * n, 14.0)), layout="constrained")
+    fig = Figure(figsize=(6.0, min(2.5 + 0.6 * n, 14.0)), layout="constrained")
+    FigureCanvasAgg(fig)
     plot_series(result, ax=fig.add_subplot(), variable_label=title or None)
     return fig
