@@ -332,7 +332,7 @@ def _header_values(plan: Plan, m: Measurement, truth: GroundTruth) -> dict:
         "HSI0": HSI0, "HSI1": HSI1, "HSI0Factor": plan.hsi0_factor, "HSI1Factor": plan.hsi1_factor,
         "NormalizationFactor": plan.normalization_factor,
         "polarization_factor": geom.polarization_factor,
-        "MaskFileName": "calibrations/mask.edf", "FlatFileName": "calibrations/flat.edf",
+        "MaskFileName": "calibrations/mask.edf", "FlatfieldFileName": "calibrations/flat.edf",
         "DarkFileName": "raw/dark_0000.h5",
         "SampleThickness": float(truth.thickness_mm) if truth.thickness_mm is not None else 0.0,
         "DetectorName": geom.detector_name,

@@ -18,15 +18,9 @@ from saxs.cli import main
 from saxs.simulate.beamtime import simulate_beamtime
 from saxs.simulate.truth import load_truth
 
-SEED = 4242
+from .conftest import FRAMES, SEED
+
 BAD = 2**32 - 1
-
-
-@pytest.fixture(scope="module")
-def beamtime(tmp_path_factory):
-    out = tmp_path_factory.mktemp("sim") / "bt"
-    summary = simulate_beamtime(out, preset="cdse-demo", seed=SEED, frames=4)
-    return out, summary
 
 
 def _read(path):
@@ -70,7 +64,7 @@ def test_layout_and_summary(beamtime):
 def test_lima_file_and_header(beamtime):
     out, _ = beamtime
     frames, header, scalers, chunks, filters = _read(out / "raw/cdse_T200_0000.h5")
-    assert frames.shape == (4, 270, 258) and frames.dtype == np.uint32
+    assert frames.shape == (FRAMES, 270, 258) and frames.dtype == np.uint32
     assert chunks == (1, 270, 258)
     assert 32008 in filters  # bitshuffle (hdf5plugin)
     for key in ("Center_1", "Center_2", "PSize_1", "PSize_2", "SampleDistance", "WaveLength", "Dummy", "DDummy",
@@ -103,8 +97,8 @@ def test_gaps_and_dead_pixels_read_max(beamtime):
 def test_counts_follow_the_formula(beamtime, name):
     # Independent expectation: q, solid angle and polarisation from pyFAI (not the simulator's
     # detector module), flat from flat.edf, parameters from the truth file. Pulls
-    # (c - E) / sqrt(E) over ~60k pixels x 4 frames must be N(0, 1): mean within 5/sqrt(n),
-    # std within 1 +- 0.01 (the std of a sample std of 2.4e5 values is 0.0015).
+    # (c - E) / sqrt(E) over ~60k pixels x 5 frames must be N(0, 1): mean within 5/sqrt(n),
+    # std within 1 +- 0.01 (the std of a sample std of 3e5 values is 0.0013).
     out, _ = beamtime
     truth = load_truth(out / "truth" / f"{name}.json")
     frames, header, scalers, *_ = _read(out / truth.raw_file)
