@@ -63,6 +63,12 @@ class PeakSettings:
         At most this many candidates are fitted (strongest first).
     broad_min_prominence : float
         Smallest rise, in ln I, of a broad maximum above the dip next to it (default 0.05).
+    max_fwhm_per_spacing : float
+        A peak whose FWHM is at least this fraction of the distance to the nearest other
+        significant maximum is an oscillation, not a Bragg peak (default 0.4). The lobes of a
+        narrow sphere distribution at high order have FWHM / q of only ~1/(2n) but fill about
+        half their period (FWHM / spacing 0.5-0.6); Bragg peaks are separated by many widths
+        (lamellar orders: FWHM / spacing of 0.02-0.15; crowded cubic orders with 2 % wide peaks: < 0.35).
     """
 
     min_significance: float = 5.0
@@ -73,6 +79,7 @@ class PeakSettings:
     candidate_z: float = 3.0
     max_candidates: int = 40
     broad_min_prominence: float = 0.05
+    max_fwhm_per_spacing: float = 0.4
 
     def __post_init__(self):
         positive = {
@@ -80,6 +87,7 @@ class PeakSettings:
             "min_points_per_fwhm": self.min_points_per_fwhm,
             "background_half_width": self.background_half_width, "candidate_z": self.candidate_z,
             "max_candidates": self.max_candidates, "broad_min_prominence": self.broad_min_prominence,
+            "max_fwhm_per_spacing": self.max_fwhm_per_spacing,
         }
         for name, value in positive.items():
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
@@ -300,6 +308,8 @@ def find_peaks(
             break
         exclude = new_exclude
         ref = _smooth_reference(x, inten, sig, settings.background_half_width, exclude)
+    accepted, oscillating = _reject_oscillations(accepted, rejected, settings)
+    rejected = rejected + oscillating
     broad = _broad_maxima(x, q, inten, sig, ref, exclude, settings)
     accepted.sort(key=lambda p: p.q_nm)
     return PeakSearch(
@@ -307,6 +317,22 @@ def find_peaks(
         q_nm=_readonly(q), background=_readonly(ref), settings=settings,
         source=None if file is None else str(file),
     )
+
+
+def _reject_oscillations(accepted, rejected, settings: PeakSettings):
+    """Split off peaks that overlap a neighbouring significant maximum (form-factor lobes)."""
+    bumps = [p.q_nm for p in accepted] + [r.peak.q_nm for r in rejected
+                                          if r.peak.area > 0 and r.peak.significance >= settings.min_significance]
+    keep, dropped = [], []
+    for p in accepted:
+        gaps = [abs(b - p.q_nm) for b in bumps if abs(b - p.q_nm) > 0.3 * p.fwhm_nm]
+        ratio = p.fwhm_nm / min(gaps) if gaps else 0.0
+        if ratio >= settings.max_fwhm_per_spacing:
+            dropped.append(RejectedPeak(p, f"FWHM / spacing to the next maximum = {ratio:.2f} >= "
+                                           f"{settings.max_fwhm_per_spacing:g} (an oscillation: form-factor lobes)"))
+        else:
+            keep.append(p)
+    return keep, dropped
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
