@@ -175,14 +175,22 @@ def monitors_from_provenance(provenance: Mapping[str, Any]) -> tuple[np.ndarray,
     Looks for ``monitors`` = {"i0": [...], "i1": [...]} (or flat ``i0``/``i1`` keys), also under
     ``upstream`` (a profile read back from NXcanSAS).
     """
-    for prov in (provenance, provenance.get("upstream") if isinstance(provenance.get("upstream"), Mapping) else None):
-        if not isinstance(prov, Mapping):
-            continue
+    layers = [provenance]
+    if isinstance(provenance.get("upstream"), Mapping):
+        layers.append(provenance["upstream"])
+    for prov in layers:
         mon = prov.get("monitors")
-        if isinstance(mon, Mapping) and "i0" in mon and "i1" in mon:
-            return np.atleast_1d(np.asarray(mon["i0"], float)), np.atleast_1d(np.asarray(mon["i1"], float))
-        if "i0" in prov and "i1" in prov:
-            return np.atleast_1d(np.asarray(prov["i0"], float)), np.atleast_1d(np.asarray(prov["i1"], float))
+        source = mon if isinstance(mon, Mapping) and "i0" in mon and "i1" in mon else prov
+        if "i0" not in source or "i1" not in source:
+            continue
+        try:
+            i0 = np.atleast_1d(np.asarray(source["i0"], dtype=np.float64))
+            i1 = np.atleast_1d(np.asarray(source["i1"], dtype=np.float64))
+        except (TypeError, ValueError):
+            return None
+        if i0.shape != i1.shape or not (np.all(np.isfinite(i0)) and np.all(np.isfinite(i1))):
+            return None  # a file without monitor values
+        return i0, i1
     return None
 
 

@@ -125,6 +125,32 @@ def test_subtracted_absolute_sample_equals_truth(bt, name):
     assert abs(mean) > 5 or std > 5
 
 
+def test_solvent_own_scattering_from_empty_capillary(bt):
+    """The empty capillary subtracted from the solvent gives the solvent's own dSigma/dOmega in 1/cm."""
+    cal = calibrate_absolute(bt.average("glassy_carbon"), standard="srm3600", thickness_mm=SRM3600_THICKNESS_MM)
+    truth = bt.truth["solvent_ode"]
+    out = subtract_blank(bt.average("solvent_ode"), bt.average("empty_capillary"), thickness_mm=truth.thickness_mm,
+                         calibration=cal)
+    mean, std = _pulls(out, truth.solvent_intensity_1cm(out.q_nm))
+    assert abs(mean) < PULL_MEAN and abs(std - 1) < PULL_STD, (mean, std)
+
+
+def test_blank_read_back_from_nxcansas_gives_the_same_result(bt, tmp_path):
+    """The batch runner stores blank averages as NXcanSAS and reads them back: geometry and
+    normalisation must survive the round trip (checked, not skipped) and the result be identical."""
+    from saxs.nxcansas import write_nxcansas
+
+    write_nxcansas(tmp_path / "solvent.h5", [("average", bt.average("solvent_ode"))])
+    solvent = read_nxcansas(tmp_path / "solvent.h5", entry="average")
+    direct = subtract_blank(bt.average("cdse_T190"), bt.average("solvent_ode"), thickness_mm=1.5)
+    via_file = subtract_blank(bt.average("cdse_T190"), solvent, thickness_mm=1.5)
+    np.testing.assert_array_equal(via_file.intensity, direct.intensity)
+    np.testing.assert_array_equal(via_file.sigma, direct.sigma)
+    checked = via_file.provenance["subtraction"]["geometry_checked"]
+    assert {"distance_mm", "center_x_px", "center_y_px", "wavelength_nm"} <= set(checked)
+    assert via_file.provenance["subtraction"]["solvent"]["normalization"] == "transmitted"
+
+
 def test_incident_normalised_data_with_and_without_transmission(bt):
     """Curves normalised by I0 must be divided by T: done right they match truth, forgotten they fail."""
     t = {n: bt.transmission(n) for n in I0_NAMES}
@@ -191,6 +217,11 @@ def test_cli_calibrate_then_subtract(bt, tmp_path, capsys):
     assert p.sample.transmission == pytest.approx(truth.transmission, rel=1e-4)
     mean, std = _pulls(p, truth.particle_intensity_1cm(p.q_nm))
     assert abs(mean) < PULL_MEAN and abs(std - 1) < PULL_STD, (mean, std)
+    # A real client reads it: SasView's loader.
+    from sasdata.dataloader.loader import Loader
+
+    data = Loader().load(str(out_path))
+    assert len(data) == 1 and np.allclose(data[0].y, p.intensity)
 
 
 @pytest.fixture(scope="module")
