@@ -50,6 +50,7 @@ Layout (version 1)::
     seed = 20261124
     contrast_sld = 34.4                # 1e-6 1/A^2
     bins = 60
+    max_steps = 200000                 # optional: proposals per repetition at most
 
     [[series]]
     name = "nucleation_temperature"
@@ -209,6 +210,9 @@ class FitConfig:
         Base seed; each sample's seed is derived from it and the sample name.
     contrast_sld : float
         Scattering length density contrast, 1e-6 1/A^2.
+    max_steps : int
+        Most Monte Carlo proposals per repetition (a curve spheres cannot describe, such as a
+        mesophase with Bragg peaks, runs to this limit).
     """
 
     q_range_nm: tuple[float, float] = (0.3, 6.0)
@@ -218,6 +222,7 @@ class FitConfig:
     seed: int = 20261124
     contrast_sld: float = 34.4
     bins: int = 60
+    max_steps: int = 200_000
 
 
 @dataclass(frozen=True)
@@ -537,7 +542,7 @@ def _samples(doc, file) -> tuple[SampleConfig, ...]:
 
 def _fit(doc, file) -> FitConfig:
     t = _Table(doc.get("fit", {}), file, "fit", ("q_range_nm", "radius_range_nm", "contributions", "repetitions",
-                                                 "seed", "contrast_sld", "bins"))
+                                                 "seed", "contrast_sld", "bins", "max_steps"))
     d = FitConfig()
     return FitConfig(
         q_range_nm=t.number_range("q_range_nm", d.q_range_nm),
@@ -547,6 +552,7 @@ def _fit(doc, file) -> FitConfig:
         seed=t.integer("seed", d.seed, minimum=0),
         contrast_sld=t.number("contrast_sld", d.contrast_sld, positive=True),
         bins=t.integer("bins", d.bins, minimum=2),
+        max_steps=t.integer("max_steps", d.max_steps, minimum=1),
     )
 
 

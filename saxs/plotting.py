@@ -42,6 +42,34 @@ def _figure(**kwargs):
     return fig
 
 
+def _plain_minor_ticks(ax) -> None:
+    """No labels on minor log ticks (a short q range otherwise crowds the axis with them)."""
+    from matplotlib.ticker import NullFormatter
+
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+#: Unit suffixes of metadata keys (``reaction_time_s``) and how an axis label writes them.
+_KEY_UNITS = {"C": "C", "K": "K", "s": "s", "ms": "ms", "min": "min", "h": "h", "nm": "nm", "mm": "mm",
+              "uL_per_min": "uL/min", "mL_per_min": "mL/min", "M": "M", "mM": "mM", "bar": "bar"}
+
+
+def variable_label(key: str) -> str:
+    """Axis label of a series variable named with its unit: ``"reaction_time_s"`` -> ``"reaction time (s)"``.
+
+    Examples
+    --------
+    >>> variable_label("nucleation_temperature_C")
+    'nucleation temperature (C)'
+    >>> variable_label("index")
+    'index'
+    """
+    for suffix in sorted(_KEY_UNITS, key=len, reverse=True):
+        if key.endswith("_" + suffix) and len(key) > len(suffix) + 1:
+            return f"{key[:-len(suffix) - 1].replace('_', ' ')} ({_KEY_UNITS[suffix]})"
+    return key.replace("_", " ")
+
+
 def intensity_label(unit: str) -> str:
     """Axis label of an intensity in ``unit`` ("1/cm" or "arbitrary")."""
     return "I(q) (1/cm)" if unit == "1/cm" else "I(q) (arbitrary units)"
@@ -80,6 +108,7 @@ def plot_curve_fit(q_nm, intensity, sigma, *, fit_q_nm=None, fit_intensity=None,
         ax.plot(fit_q_nm, fit_intensity, "-", lw=1.2, label="fit", zorder=2)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    _plain_minor_ticks(ax)
     ax.set_xlabel("q (1/nm)")
     ax.set_ylabel(intensity_label(intensity_unit))
     ax.legend(loc="best", fontsize="small")
@@ -90,13 +119,14 @@ def plot_curve_fit(q_nm, intensity, sigma, *, fit_q_nm=None, fit_intensity=None,
         residual_ax.plot(q[inside], (i[inside] - model[inside]) / s[inside], ".", ms=3)
         residual_ax.axhline(0.0, color="k", lw=0.6)
         residual_ax.set_xscale("log")
+        _plain_minor_ticks(residual_ax)
         residual_ax.set_xlabel("q (1/nm)")
         residual_ax.set_ylabel("(I - fit) / sigma (1)")
     return ax
 
 
 def plot_size_distribution(edges_nm, values, std, *, observability=None, weighting: str = "volume",
-                           unit: str = "absolute", label: str | None = None, ax=None):
+                           unit: str = "absolute", log_radius: bool = False, label: str | None = None, ax=None):
     """Draw a size histogram with error bars and its observability limit.
 
     Parameters
@@ -112,6 +142,8 @@ def plot_size_distribution(edges_nm, values, std, *, observability=None, weighti
         ``"volume"`` or ``"number"`` (axis label).
     unit : str
         ``"absolute"`` (volume fraction, number density in 1/nm^3) or ``"relative"``.
+    log_radius : bool
+        Logarithmic radius axis (for logarithmically spaced bins).
     label : str, optional
         Legend entry.
     ax : matplotlib Axes, optional
@@ -123,12 +155,15 @@ def plot_size_distribution(edges_nm, values, std, *, observability=None, weighti
     ax = _axes(ax)
     e = np.asarray(edges_nm, dtype=float)
     v = np.asarray(values, dtype=float)
-    centers = 0.5 * (e[:-1] + e[1:])
+    centers = np.sqrt(e[:-1] * e[1:]) if log_radius else 0.5 * (e[:-1] + e[1:])
     ax.bar(e[:-1], v, width=np.diff(e), align="edge", alpha=0.6, label=label or "histogram")
     ax.errorbar(centers, v, yerr=np.asarray(std, dtype=float), fmt="none", ecolor="k", lw=0.7, capsize=1.5)
     if observability is not None:
         obs = np.asarray(observability, dtype=float)
         ax.step(e, np.append(obs, obs[-1]), where="post", ls="--", color="C3", lw=1.0, label="observability limit")
+    if log_radius:
+        ax.set_xscale("log")
+        _plain_minor_ticks(ax)
     ax.set_xlabel("radius r (nm)")
     if weighting == "number":
         ax.set_ylabel("number density per bin (1/nm^3)" if unit == "absolute" else "number weight per bin (relative)")
@@ -139,7 +174,8 @@ def plot_size_distribution(edges_nm, values, std, *, observability=None, weighti
 
 
 def plot_stacked_distributions(histograms: Sequence[tuple[str, np.ndarray, np.ndarray, np.ndarray]], *,
-                               variable_label: str = "", unit: str = "absolute", ax=None):
+                               variable_label: str = "", unit: str = "absolute", families_nm=(),
+                               log_radius: bool = False, ax=None):
     """Draw one volume-weighted histogram per series member, stacked upwards in series order.
 
     Parameters
@@ -151,6 +187,10 @@ def plot_stacked_distributions(histograms: Sequence[tuple[str, np.ndarray, np.nd
         Title naming the series variable.
     unit : str
         ``"absolute"`` or ``"relative"`` (y label).
+    families_nm : sequence of float
+        Radii of the quantized families, marked by vertical dotted lines.
+    log_radius : bool
+        Logarithmic radius axis (for logarithmically spaced bins).
     ax : matplotlib Axes, optional
 
     Returns
@@ -159,19 +199,24 @@ def plot_stacked_distributions(histograms: Sequence[tuple[str, np.ndarray, np.nd
     """
     ax = _axes(ax)
     ticks, labels = [], []
+    for k, r in enumerate(families_nm):
+        ax.axvline(r, ls=":", lw=0.9, color="k", label="families" if k == 0 else None)
     for k, (label, edges, values, std) in enumerate(histograms):
         e = np.asarray(edges, dtype=float)
         v = np.asarray(values, dtype=float)
         s = np.asarray(std, dtype=float)
         peak = np.nanmax(v) if np.nanmax(v) > 0 else 1.0
         offset = 1.1 * k
-        centers = 0.5 * (e[:-1] + e[1:])
+        centers = np.sqrt(e[:-1] * e[1:]) if log_radius else 0.5 * (e[:-1] + e[1:])
         ax.fill_between(centers, offset, offset + v / peak, alpha=0.35, step="mid")
         ax.errorbar(centers, offset + v / peak, yerr=s / peak, fmt="-", lw=1.0, elinewidth=0.5, label=label,
                     drawstyle="steps-mid")
         ticks.append(offset)
         labels.append(label)
     ax.set_yticks(ticks, labels)
+    if log_radius:
+        ax.set_xscale("log")
+        _plain_minor_ticks(ax)
     ax.set_xlabel("radius r (nm)")
     ax.set_ylabel("volume-weighted distribution, normalised, offset (1)" if unit == "absolute"
                   else "volume weight, normalised, offset (relative)")
@@ -181,7 +226,7 @@ def plot_stacked_distributions(histograms: Sequence[tuple[str, np.ndarray, np.nd
 
 
 def plot_peak_intensity(variable, intensities, sigmas, *, peak_labels: Sequence[str], variable_label: str,
-                        intensity_unit: str = "1/cm", ax=None):
+                        present=None, intensity_unit: str = "1/cm", ax=None):
     """Draw the intensity of each Bragg peak against the series variable.
 
     Parameters
@@ -194,6 +239,9 @@ def plot_peak_intensity(variable, intensities, sigmas, *, peak_labels: Sequence[
         Legend entries (e.g. "q = 1.84 1/nm (001)").
     variable_label : str
         x label with its unit.
+    present : ndarray of bool, shape (n_peaks, n_members), optional
+        Whether the peak was found in each member; where it was not, the area measured at the
+        track's fixed position is drawn with an open marker (how it fades to zero).
     intensity_unit : str
         Unit of the curve the peaks were measured on.
     ax : matplotlib Axes, optional
@@ -206,8 +254,12 @@ def plot_peak_intensity(variable, intensities, sigmas, *, peak_labels: Sequence[
     x = np.asarray(variable, dtype=float)
     ints = np.atleast_2d(np.asarray(intensities, dtype=float))
     sigs = np.atleast_2d(np.asarray(sigmas, dtype=float))
-    for label, i, s in zip(peak_labels, ints, sigs):
-        ax.errorbar(x, i, yerr=s, fmt="o-", ms=4, capsize=2, label=label)
+    found = np.ones(ints.shape, dtype=bool) if present is None else np.atleast_2d(np.asarray(present, dtype=bool))
+    for label, i, s, ok in zip(peak_labels, ints, sigs, found):
+        bars = ax.errorbar(x, i, yerr=s, fmt="o-", ms=4, capsize=2, label=label)
+        if not ok.all():
+            ax.plot(x[~ok], i[~ok], "o", ms=7, mfc="white", color=bars.lines[0].get_color(), zorder=3,
+                    label="not found (area at the track's position)" if label == peak_labels[0] else None)
     ax.set_xlabel(variable_label)
     unit = "1/cm 1/nm" if intensity_unit == "1/cm" else "arbitrary units"
     ax.set_ylabel(f"integrated peak intensity ({unit})")

@@ -43,7 +43,7 @@ from .. import __version__
 from ..atomic import write_text_atomic
 from ..config import BeamtimeConfig
 from ..errors import InputError
-from .fingerprint import canonical_json, derive_seed, file_stamp, fingerprint, stored_fingerprint
+from .fingerprint import canonical_json, derive_seed, file_stamp, fingerprint_of, inputs_text, stored_fingerprint
 from .sample import BlankJob, FitOptions, ReductionSettings, SampleJob, StandardJob, process_blank, process_sample, process_standard
 from .scheduler import Task, TaskOutcome, open_runner
 from .series import SeriesJob, process_series
@@ -209,9 +209,10 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
             task.status, task.reason = "failed", f"no raw file matches blanks.{name}.files {list(blank.files)}"
         else:
             settings = {"kind": "blank", "name": name, **common}
-            task.fingerprint = fingerprint(files, settings, base_dir=base)
+            inputs = inputs_text(files, settings, base_dir=base)
+            task.fingerprint = fingerprint_of(inputs)
             task.job = BlankJob(name=name, files=tuple(str(f) for f in files), reduction=reduction,
-                                output=task.output, fingerprint=task.fingerprint, threads=threads)
+                                output=task.output, fingerprint=task.fingerprint, inputs=inputs, threads=threads)
         _status(task, options)
         plan.blanks[name] = task
 
@@ -234,13 +235,14 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
         else:
             settings = {"kind": "standard", "standard": absolute.standard, "thickness_mm": absolute.standard_thickness_mm,
                         "empty": empty_task.fingerprint if empty_task else None, **common}
-            task.fingerprint = fingerprint(files, settings, base_dir=base)
+            inputs = inputs_text(files, settings, base_dir=base)
+            task.fingerprint = fingerprint_of(inputs)
             task.needs = (empty_task.key,) if empty_task else ()
             task.job = StandardJob(files=tuple(str(f) for f in files), standard=absolute.standard,
                                    thickness_mm=absolute.standard_thickness_mm,
                                    empty_output=empty_task.output if empty_task else None, reduction=reduction,
                                    output_toml=toml, output_h5=task.output, fingerprint=task.fingerprint,
-                                   threads=threads)
+                                   inputs=inputs, threads=threads)
         _status(task, options, extra_outputs=(toml,))
         plan.standard = task
         calibration_path, calibration_id = toml, task.fingerprint
@@ -248,7 +250,7 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
     fit = config.fit
     fit_options = FitOptions(q_range_nm=fit.q_range_nm, radius_range_nm=fit.radius_range_nm,
                              contributions=fit.contributions, repetitions=fit.repetitions, bins=fit.bins,
-                             contrast_1e6_per_A2=fit.contrast_sld)
+                             contrast_1e6_per_A2=fit.contrast_sld, max_steps=fit.max_steps)
     for sample in selected:
         task = PlannedTask("sample", sample.name, output=str(out / "samples" / f"{sample.name}.h5"))
         files = config.resolve(sample.files)
@@ -266,7 +268,8 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
                         "metadata": dict(sample.metadata), "blanks": {t.name: t.fingerprint for t in blank_tasks},
                         "solvent": sample.solvent, "empty": sample.empty, "calibration": calibration_id,
                         "fit": fit_options, "seed": seed, **common}
-            task.fingerprint = fingerprint(files, settings, base_dir=base)
+            inputs = inputs_text(files, settings, base_dir=base)
+            task.fingerprint = fingerprint_of(inputs)
             task.needs = tuple(t.key for t in blank_tasks) + (("standard",) if plan.standard else ())
             figures_dir = out / "figures"
             task.job = SampleJob(
@@ -275,7 +278,7 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
                 empty_output=plan.blanks[sample.empty].output if sample.empty else None,
                 calibration=calibration_path, thickness_mm=sample.thickness_mm, metadata=dict(sample.metadata),
                 reduction=reduction, fit=fit_options, seed=seed, output=task.output,
-                figures_dir=str(figures_dir), fingerprint=task.fingerprint, threads=threads)
+                figures_dir=str(figures_dir), fingerprint=task.fingerprint, inputs=inputs, threads=threads)
             _status(task, options, extra_outputs=[figures_dir / f"{sample.name}_{k}.png"
                                                   for k in ("fit", "distribution")])
         plan.samples[sample.name] = task
@@ -346,6 +349,16 @@ def _teardown_logging(handlers) -> None:
     log.propagate = True
 
 
+def _remove_stale_temporaries(outdir: Path) -> None:
+    """Delete temporary files (``.*.tmp``) an interrupted batch left in OUTDIR's result folders."""
+    for sub in ("blanks", "calibration", "samples", "series", "figures", "."):
+        folder = outdir / sub
+        if folder.is_dir():
+            for tmp in folder.glob(".*.tmp"):
+                log.info("removing %s, left by an interrupted run", tmp)
+                tmp.unlink(missing_ok=True)
+
+
 def _skipped_sample_report(task: PlannedTask) -> dict[str, Any]:
     """Key results of a sample that --resume did not recompute, read back from its file."""
     import mcfit
@@ -406,6 +419,7 @@ def run_batch(config: BeamtimeConfig, options: BatchOptions) -> dict[str, Any]:
     outdir = Path(options.outdir)
     progress_wanted = sys.stderr.isatty() if options.progress is None else options.progress
     handlers = _setup_logging(outdir, progress_wanted)
+    _remove_stale_temporaries(outdir)
     started = time.perf_counter()
     started_at = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     try:

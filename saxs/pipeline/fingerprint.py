@@ -19,6 +19,8 @@ from typing import Any, Iterable, Mapping
 
 #: HDF5 root attribute holding a task output's fingerprint.
 FINGERPRINT_ATTR = "saxs_batch_fingerprint"
+#: HDF5 root attribute holding the inputs and settings the fingerprint was made from (JSON).
+INPUTS_ATTR = "saxs_batch_inputs"
 
 
 def derive_seed(base_seed: int, name: str) -> int:
@@ -79,6 +81,20 @@ def canonical_json(settings: Any) -> str:
     return json.dumps(_canonical(settings), sort_keys=True, separators=(",", ":"))
 
 
+def inputs_text(files: Iterable, settings: Any, *, base_dir=None) -> str:
+    """Canonical JSON of the input files' stamps and the settings (what :func:`fingerprint` hashes).
+
+    Stored next to the fingerprint in every output, so a user can see what the result was made from.
+    """
+    stamps = [file_stamp(f, base_dir=base_dir) for f in files]
+    return canonical_json({"files": stamps, "settings": settings})
+
+
+def fingerprint_of(text: str) -> str:
+    """SHA-256 hex digest of an :func:`inputs_text`."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def fingerprint(files: Iterable, settings: Any, *, base_dir=None) -> str:
     """SHA-256 hex digest of the input files' stamps and the settings.
 
@@ -92,9 +108,7 @@ def fingerprint(files: Iterable, settings: Any, *, base_dir=None) -> str:
         File names are taken relative to it, so moving a whole beamtime folder keeps stamps
         comparable except for the modification times.
     """
-    stamps = [file_stamp(f, base_dir=base_dir) for f in files]
-    text = canonical_json({"files": stamps, "settings": settings})
-    return hashlib.sha256(text.encode()).hexdigest()
+    return fingerprint_of(inputs_text(files, settings, base_dir=base_dir))
 
 
 def stored_fingerprint(path) -> str | None:

@@ -85,6 +85,7 @@ def sample_figure(path, kind: str):
         return plotting.figure_single(
             plotting.plot_size_distribution, h.edges_nm, h.volume, h.volume_std,
             observability=h.volume_observability, weighting="volume", unit=fit.volume_fraction_unit,
+            log_radius=h.scale == "log",
             title=f"{name}: volume-weighted size distribution")
     raise InputError(path, "--kind", f"one of {', '.join(SAMPLE_KINDS)} for a sample file", got=kind)
 
@@ -118,17 +119,22 @@ def series_figure(path, kind: str):
             hists = []
             for key in sorted(f["histograms"], key=int):
                 g = f["histograms"][key]
-                hists.append((f"{_text(g.attrs['label'])} ({by} = {float(g.attrs['value']):g})", g["edges_nm"][()],
-                              g["volume"][()], g["volume_std"][()]))
+                hists.append((f"{float(g.attrs['value']):g}", g["edges_nm"][()], g["volume"][()], g["volume_std"][()]))
             unit = _text(f["histograms"].attrs.get("unit", "absolute"))
-            return plotting.figure_single(plotting.plot_stacked_distributions, hists, variable_label=f"{name} by {by}",
-                                          unit=unit, figsize=(6.0, 1.2 + 0.9 * max(1, len(hists))))
+            scale = _text(f["histograms"].attrs.get("scale", "linear"))
+            families = f["steps_analysis/families/radius_nm"][()] if "steps_analysis" in f else ()
+            fig = plotting.figure_single(plotting.plot_stacked_distributions, hists,
+                                         variable_label=f"{name}: size distributions", unit=unit,
+                                         families_nm=tuple(families), log_radius=scale == "log",
+                                         figsize=(6.0, 1.6 + 0.7 * max(1, len(hists))))
+            fig.axes[0].set_ylabel(f"{plotting.variable_label(by)}; volume-weighted distribution, normalised")
+            return fig
         if kind == "waterfall":
             curves, unit = [], "1/cm"
             for key in sorted(f["curves"], key=int):
                 g = f["curves"][key]
                 unit = _text(g.attrs.get("unit", unit))
-                curves.append((f"{_text(g.attrs['label'])} ({by} = {float(g.attrs['value']):g})", g["q_nm"][()],
+                curves.append((f"{_text(g.attrs['label'])} ({float(g.attrs['value']):g})", g["q_nm"][()],
                                g["intensity"][()]))
             return plotting.figure_single(plotting.plot_waterfall, curves, intensity_unit=unit,
                                           title=f"{name}: I(q) by {by}", figsize=(6.0, 6.0))
@@ -136,23 +142,26 @@ def series_figure(path, kind: str):
             p = f["populations"]
             families = f["steps_analysis/families/radius_nm"][()]
             return plotting.figure_single(plotting.plot_step_radii, p["value"][()], p["mean_nm"][()],
-                                          p["mean_nm_std"][()], variable_label=by, families_nm=tuple(families),
+                                          p["mean_nm_std"][()], variable_label=plotting.variable_label(by),
+                                          families_nm=tuple(families),
                                           title=f"{name}: populations and families")
         if kind == "peaks" and "tracks" in f:
-            values, areas, stds, labels = None, [], [], []
+            values, areas, stds, labels, present = None, [], [], [], []
             for key in sorted(f["tracks"], key=int):
                 g = f["tracks"][key]
                 values = g["values"][()]
-                area = np.where(g["present"][()], g["area"][()], np.nan)
-                areas.append(area)
-                stds.append(np.where(g["present"][()], g["area_std"][()], np.nan))
+                areas.append(g["area"][()])
+                stds.append(g["area_std"][()])
+                present.append(g["present"][()])
                 labels.append(f"q = {float(g.attrs['q_nm']):.3g} 1/nm")
             unit = _text(f["tracks"].attrs.get("intensity_unit", "1/cm"))
             if values is None:
                 values = _members(f)[1]
             return plotting.figure_single(plotting.plot_peak_intensity, values, np.array(areas).reshape(len(labels), -1),
                                           np.array(stds).reshape(len(labels), -1), peak_labels=labels,
-                                          variable_label=by, intensity_unit=unit, title=f"{name}: Bragg peaks")
+                                          present=np.array(present).reshape(len(labels), -1),
+                                          variable_label=plotting.variable_label(by), intensity_unit=unit,
+                                          title=f"{name}: Bragg peaks")
     raise InputError(path, "--kind", f"one of {', '.join(kinds_for(path))} for this series file", got=kind)
 
 

@@ -16,7 +16,7 @@ stages are called in data-flow order; no physics lives here:
 Sample file layout (``samples/<name>.h5``, NXcanSAS)::
 
     /                    @default = "subtracted" (or "reduced" when nothing was subtracted),
-                         @saxs_batch_fingerprint, @saxs_batch_job (JSON of the job's settings),
+                         @saxs_batch_fingerprint, @saxs_batch_inputs (JSON: input stamps, settings),
                          @sample, @seed
     subtracted           SASentry: blank-subtracted curve per cm of sample (1/cm when calibrated)
     reduced              SASentry: screened frame average of the sample (arbitrary units)
@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import InputError, ProcessingError
-from .fingerprint import FINGERPRINT_ATTR
+from .fingerprint import FINGERPRINT_ATTR, INPUTS_ATTR
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ class BlankJob:
     reduction: ReductionSettings
     output: str
     fingerprint: str
+    inputs: str = ""
     threads: int = 1
 
 
@@ -82,6 +83,7 @@ class StandardJob:
     output_toml: str
     output_h5: str
     fingerprint: str
+    inputs: str = ""
     threads: int = 1
 
 
@@ -95,6 +97,7 @@ class FitOptions:
     repetitions: int
     bins: int
     contrast_1e6_per_A2: float
+    max_steps: int = 200_000
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,9 @@ class SampleJob:
         ``samples/<name>.h5``.
     figures_dir : str
     fingerprint : str
+        SHA-256 of ``inputs``.
+    inputs : str
+        Canonical JSON of the input files' stamps and the settings (stored in the output).
     threads : int
         Threads the fit may use (numba), so that parallel workers do not oversubscribe the cores.
     """
@@ -138,6 +144,7 @@ class SampleJob:
     output: str
     figures_dir: str
     fingerprint: str
+    inputs: str = ""
     threads: int = 1
     peaks: bool = True
 
@@ -230,10 +237,10 @@ def _write_summary_group(f, name: str, mapping: Mapping[str, Any]) -> None:
         write_value(group, key, value)
 
 
-def _job_settings(job) -> str:
-    from .fingerprint import canonical_json
-
-    return canonical_json(job)
+def _stamp(f, job) -> None:
+    """Root attributes of a task output: the fingerprint and what it was made from."""
+    f.attrs[FINGERPRINT_ATTR] = job.fingerprint
+    f.attrs[INPUTS_ATTR] = job.inputs
 
 
 # --------------------------------------------------------------------------- blank and standard
@@ -246,8 +253,7 @@ def process_blank(job: BlankJob) -> dict[str, Any]:
     average, screen, _ = reduce_measurement([Path(f) for f in job.files], job.reduction, timer)
 
     def extra(f):
-        f.attrs[FINGERPRINT_ATTR] = job.fingerprint
-        f.attrs["saxs_batch_job"] = _job_settings(job)
+        _stamp(f, job)
         _write_summary_group(f, "screen", screen.summary())
 
     with timer("write"):
@@ -273,8 +279,7 @@ def process_standard(job: StandardJob) -> dict[str, Any]:
         save_calibration(cal, job.output_toml)
 
         def extra(f):
-            f.attrs[FINGERPRINT_ATTR] = job.fingerprint
-            f.attrs["saxs_batch_job"] = _job_settings(job)
+            _stamp(f, job)
             _write_summary_group(f, "screen", screen.summary())
 
         write_nxcansas(job.output_h5, [("average", average)], default="average", extra=extra)
@@ -359,7 +364,7 @@ def process_sample(job: SampleJob) -> dict[str, Any]:
         try:
             result = mcfit.fit(curve.q_nm, curve.intensity, curve.sigma, radius_range_nm=job.fit.radius_range_nm,
                                contributions=job.fit.contributions, repetitions=job.fit.repetitions, seed=job.seed,
-                               q_range_nm=job.fit.q_range_nm, bins=job.fit.bins,
+                               q_range_nm=job.fit.q_range_nm, bins=job.fit.bins, max_steps=job.fit.max_steps,
                                contrast_1e6_per_A2=job.fit.contrast_1e6_per_A2 if absolute else None)
         except mcfit.FitInputError as exc:
             raise ProcessingError(f"sample {job.name}: the fit refused the curve: {exc}") from exc
@@ -372,8 +377,7 @@ def process_sample(job: SampleJob) -> dict[str, Any]:
             phase = index_peaks(search.peaks) if search.peaks else None
 
     def extra(f):
-        f.attrs[FINGERPRINT_ATTR] = job.fingerprint
-        f.attrs["saxs_batch_job"] = _job_settings(job)
+        _stamp(f, job)
         f.attrs["sample"] = job.name
         f.attrs["seed"] = int(job.seed)
         result.to_hdf5(f.create_group("fit"))

@@ -186,6 +186,7 @@ def process_series(job: SeriesJob) -> dict[str, Any]:
             for i, k in enumerate(ok):
                 member, fitted, curve, fit = loaded[k]
                 hg.attrs["unit"] = fit.volume_fraction_unit
+                hg.attrs["scale"] = fit.histogram.scale
                 g = hg.create_group(str(i))
                 h = fit.histogram
                 g["edges_nm"], g["volume"], g["volume_std"] = h.edges_nm, h.volume, h.volume_std
