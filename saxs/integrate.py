@@ -202,8 +202,17 @@ def read_flat(path, shape) -> np.ndarray:
     return np.asarray(read_image(path, shape, what="flat"), dtype=np.float64)
 
 
-def read_dark(path, shape) -> tuple[np.ndarray, np.ndarray, int, float]:
-    """Dark from a stack of frames: per-pixel median and its variance.
+#: Per-pixel statistics accepted for a dark stack.
+DARK_STATISTICS = ("median", "clipped_mean")
+
+
+def read_dark(path, shape, *, statistic: str = "median") -> tuple[np.ndarray, np.ndarray, int, float]:
+    """Dark from a stack of frames: per-pixel median (or clipped mean) and its variance.
+
+    The median rejects zingers but, for Poisson darks of a few counts, is biased low (the
+    median of Poisson(2) values averages ~1.85); ``statistic="clipped_mean"`` averages the
+    frames after rejecting values above ``median + 6 sqrt(median + 1) + 3`` per pixel (zingers);
+    for Poisson counts the rejected legitimate tail is below 1e-5 of the mean.
 
     Parameters
     ----------
@@ -211,14 +220,17 @@ def read_dark(path, shape) -> tuple[np.ndarray, np.ndarray, int, float]:
         A raw file (LIMA or EDF, any number of frames) or a 2D image (``.npy``).
     shape : tuple of int
         Expected frame shape.
+    statistic : {"median", "clipped_mean"}, optional
+        Per-pixel statistic over the frames.
 
     Returns
     -------
     dark : ndarray, shape (ny, nx)
-        Median over the frames, counts.
+        Median (or clipped mean) over the frames, counts.
     variance : ndarray, shape (ny, nx)
-        Variance of that median for Poisson counts: ``dark / n`` for n <= 2 frames (a mean),
-        ``(pi / 2) dark / n`` for more (asymptotic variance of a median of normal samples).
+        Variance of that estimate for Poisson counts. Median: ``dark / n`` for n <= 2 frames (a
+        mean), ``(pi / 2) dark / n`` for more (asymptotic variance of a median of normal
+        samples). Clipped mean: ``dark / n_kept``.
     n_frames : int
         Frames in the stack.
     exposure_s : float
@@ -237,9 +249,16 @@ def read_dark(path, shape) -> tuple[np.ndarray, np.ndarray, int, float]:
             stack = np.stack(list(raw.iter_frames()))
             exposure_s = float(np.nanmean(raw.monitors().exposure_s)) if raw.n_frames else exposure_s
     n = stack.shape[0]
-    dark = np.median(stack, axis=0)
+    median = np.median(stack, axis=0)
+    if statistic == "clipped_mean":
+        keep = stack <= median + 6.0 * np.sqrt(median + 1.0) + 3.0
+        n_kept = keep.sum(axis=0)           # >= n / 2: the median itself is always kept
+        dark = np.where(keep, stack, 0.0).sum(axis=0) / n_kept
+        return dark, np.clip(dark, 0.0, None) / n_kept, n, exposure_s
+    if statistic != "median":
+        raise InputError(None, "dark_statistic", f"one of {', '.join(DARK_STATISTICS)}", got=statistic)
     factor = 1.0 / n if n <= 2 else 0.5 * np.pi / n
-    return dark, np.clip(dark, 0.0, None) * factor, n, exposure_s
+    return median, np.clip(median, 0.0, None) * factor, n, exposure_s
 
 
 def static_mask(geometry: Geometry, *, mask_file=None, flat: np.ndarray | None = None) -> np.ndarray:
@@ -319,4 +338,4 @@ def integrate_frame(frame: np.ndarray, corrections: Corrections, *, normalizatio
 
 __all__ = ["Corrections", "FrameIntegration", "integrate_frame", "static_mask", "frame_invalid", "read_mask",
            "read_flat", "read_dark", "read_image", "solid_angle_sr", "pixel_q_nm", "detector_mask",
-           "DEFAULT_METHOD", "Q_UNIT"]
+           "DEFAULT_METHOD", "Q_UNIT", "DARK_STATISTICS"]

@@ -38,7 +38,7 @@ from .average import UNCERTAINTY_RULES, average_profiles
 from .errors import InputError
 from .frames import Monitors, header_float, open_raw
 from .geometry import Geometry
-from .integrate import DEFAULT_METHOD, Corrections, integrate_frame, read_dark, read_flat, static_mask
+from .integrate import DARK_STATISTICS, DEFAULT_METHOD, Corrections, integrate_frame, read_dark, read_flat, static_mask
 from .profile import Profile1D, SampleInfo
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,9 @@ class ReductionOptions:
         pyFAI method (splitting, algorithm, implementation).
     average_uncertainty : {"poisson", "max"}
         Uncertainty rule of the frame average.
+    dark_statistic : {"median", "clipped_mean"}
+        Per-pixel statistic of the dark stack (the median is biased low for darks of a few
+        counts; see :func:`saxs.integrate.read_dark`).
     """
 
     poni: Path | None = None
@@ -98,6 +101,7 @@ class ReductionOptions:
     normalization_factor: float | None = None
     method: tuple[str, str, str] = DEFAULT_METHOD
     average_uncertainty: str = "poisson"
+    dark_statistic: str = "median"
 
     def __post_init__(self):
         for name in ("poni", "mask", "dark", "flat"):
@@ -111,6 +115,8 @@ class ReductionOptions:
         if self.average_uncertainty not in UNCERTAINTY_RULES:
             raise InputError(None, "average_uncertainty", f"one of {', '.join(UNCERTAINTY_RULES)}",
                              got=self.average_uncertainty)
+        if self.dark_statistic not in DARK_STATISTICS:
+            raise InputError(None, "dark_statistic", f"one of {', '.join(DARK_STATISTICS)}", got=self.dark_statistic)
         if self.polarization_factor is not None and not -1.0 <= self.polarization_factor <= 1.0:
             raise InputError(None, "polarization_factor", "a number in [-1, 1]", got=self.polarization_factor)
         if self.normalization_factor is not None and not (math.isfinite(self.normalization_factor)
@@ -215,8 +221,9 @@ def _corrections(raw, geometry: Geometry, options: ReductionOptions, file_prov: 
     header = raw.header
     dark = dark_variance = flat = None
     if options.dark is not None:
-        dark, dark_variance, n_dark, dark_exposure = read_dark(options.dark, geometry.shape)
-        file_prov.update(dark_file=str(options.dark), dark_frames=n_dark, dark_statistic="median",
+        dark, dark_variance, n_dark, dark_exposure = read_dark(options.dark, geometry.shape,
+                                                               statistic=options.dark_statistic)
+        file_prov.update(dark_file=str(options.dark), dark_frames=n_dark, dark_statistic=options.dark_statistic,
                          dark_exposure_s=dark_exposure)
         exposure = header_float(header, "ExposureTime", raw.path, required=False)
         if exposure is not None and np.isfinite(dark_exposure) and not math.isclose(exposure, dark_exposure,

@@ -41,6 +41,9 @@ def register(subparsers) -> None:
     parser.add_argument("--average-uncertainty", choices=("poisson", "max"), default="poisson",
                         help="uncertainty of the frame average: propagated Poisson (default) or the larger "
                              "of that and the frame-to-frame scatter")
+    parser.add_argument("--dark-statistic", choices=("median", "clipped_mean"), default="median",
+                        help="per-pixel statistic of the dark stack (default median; clipped_mean is unbiased "
+                             "for darks of a few counts and still rejects zingers)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     parser.set_defaults(func=run)
 
@@ -58,7 +61,7 @@ def run(args) -> int:
     options = ReductionOptions(
         poni=args.poni, mask=args.mask, dark=args.dark, flat=args.flat, npt=args.npt,
         polarization_factor=args.polarization, normalize=args.normalize, i0=args.i0, i1=args.i1,
-        average_uncertainty=args.average_uncertainty,
+        average_uncertainty=args.average_uncertainty, dark_statistic=args.dark_statistic,
     )
     for name in ("poni", "mask", "dark", "flat"):
         value = getattr(options, name)

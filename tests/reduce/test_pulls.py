@@ -150,3 +150,24 @@ def test_dark_with_another_exposure_time_is_reported(tmp_path, lima_file):
     reduced = reduce_file(lima_file, ReductionOptions(npt=40, dark=dark_path))
     assert any("differs from the dark" in w for w in reduced.warnings)
     assert reduced.average.provenance["dark_exposure_s"] == 1.0
+
+
+def test_dark_statistics_on_low_count_poisson_stack(tmp_path):
+    """Median vs clipped mean of 10 Poisson(2) dark frames, with one zinger per pixel column block."""
+    from saxs.integrate import read_dark
+
+    rng = np.random.default_rng(17)
+    stack = rng.poisson(2.0, size=(10, *synth.SHAPE)).astype(np.float64)
+    stack[3, :, :10] += 5000.0                      # zingers in one frame
+    path = write_lima(tmp_path / "dark.h5", stack, synth.header(), detector="pilatus")
+    median, median_var, n, _ = read_dark(path, synth.SHAPE)
+    mean, mean_var, _, _ = read_dark(path, synth.SHAPE, statistic="clipped_mean")
+    assert n == 10
+    # 15360 pixels: the spread of the pixel-average of the clipped mean is sqrt(2/10/15360) = 0.004,
+    # so +-0.02 is 5 sigma; the median's known low bias (about 1.85 for Poisson(2)) is well outside it
+    assert mean.mean() == pytest.approx(2.0, abs=0.02)
+    assert median.mean() < 1.95
+    assert mean[:, :10].max() < 100                  # the zingers were rejected
+    # Poisson variance of a mean of the kept frames: 10 frames, 9 where the zinger was rejected
+    np.testing.assert_allclose(mean_var[:, 10:], mean[:, 10:] / 10, rtol=1e-12)
+    np.testing.assert_allclose(mean_var[:, :10], mean[:, :10] / 9, rtol=1e-12)
