@@ -74,6 +74,8 @@ class ScreenResult:
         ``"poisson"`` or ``"max"``.
     warnings : tuple of str
         Anything odd (e.g. more than half the frames flagged, two frames that disagree).
+    labels : tuple of str, length n_frames
+        Which frame each index is (``file.h5#frame_index`` from the provenance), for reports.
     """
 
     keep: tuple[bool, ...]
@@ -85,6 +87,7 @@ class ScreenResult:
     method: str = "chi2-to-median"
     error_model: str = "poisson"
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    labels: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def n_frames(self) -> int:
@@ -109,11 +112,12 @@ class ScreenResult:
     def summary(self) -> dict[str, Any]:
         """Plain mapping for provenance and JSON."""
         return _summary(self.keep, self.reasons, self.chi2_red, self.threshold, self.scale,
-                        self.method, self.error_model, self.warnings)
+                        self.method, self.error_model, self.warnings, self.labels)
 
 
-def _summary(keep, reasons, chi2_red, threshold, scale, method, error_model, notes) -> dict[str, Any]:
+def _summary(keep, reasons, chi2_red, threshold, scale, method, error_model, notes, labels) -> dict[str, Any]:
     return {
+        "frames": list(labels),
         "method": method,
         "error_model": error_model,
         "n_frames": len(keep),
@@ -127,10 +131,12 @@ def _summary(keep, reasons, chi2_red, threshold, scale, method, error_model, not
 
 
 def _label(profile: Profile1D, index: int) -> str:
+    """``path/file.h5#frame_index`` of a frame (its position ``index`` when the provenance does not say)."""
     prov = profile.provenance
-    for key in ("input_file", "source_file", "file"):
-        if key in prov:
-            return f"{prov[key]} (frame {index})"
+    frame = prov.get("frame_index", index)
+    for key in ("reduced_file", "input_file", "source_file", "file"):
+        if isinstance(prov.get(key), str):
+            return f"{prov[key]}#{frame}"
     return f"frame {index}"
 
 
@@ -326,12 +332,13 @@ def screen_frames(
         log.info("dropped %s: %s", _label(frames[i], i), r)
     kept = [f for f, k in zip(frames, keep) if k]
     chi2_t = tuple(float(c) for c in chi2)
-    summary = _summary(keep, reasons, chi2_t, threshold, scale, "chi2-to-median", error_model, notes)
+    labels = tuple(_label(f, i) for i, f in enumerate(frames))
+    summary = _summary(keep, reasons, chi2_t, threshold, scale, "chi2-to-median", error_model, notes, labels)
     average = average_frames(kept, error_model=error_model).replace(provenance={"screening": summary})
     return ScreenResult(
         keep=tuple(keep), reasons=MappingProxyType(dict(sorted(reasons.items()))), average=average,
         chi2_red=chi2_t, threshold=float(threshold), scale=float(scale), error_model=error_model,
-        warnings=tuple(notes),
+        warnings=tuple(notes), labels=labels,
     )
 
 

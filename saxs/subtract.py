@@ -30,6 +30,7 @@ counted and reported in the provenance (``negative_points``, ``negative_points_2
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from typing import Any, Mapping
@@ -324,8 +325,10 @@ def subtract_blank(
         if check_geometry:  # first: another geometry is the cause of a q-grid mismatch too
             geometry_keys = check_same_geometry(sample, blank, role=role) or geometry_keys
         check_same_q(sample, blank, role=role)
-    if sample.intensity_unit == "1/cm" and calibration is not None:
-        raise InputError(label, "intensity unit", "reduced (arbitrary-unit) curves to calibrate", got="1/cm")
+    if sample.intensity_unit == "1/cm":
+        # Absolute curves are already per cm of sample: dividing by the thickness again would be wrong.
+        raise InputError(label, "intensity unit", "reduced (arbitrary-unit) curves, not yet divided by the "
+                         "thickness or put on the absolute scale", got="1/cm")
 
     s, rec_s = per_transmitted_flux(sample, sample_transmission, role="sample")
     b, rec_b = per_transmitted_flux(solvent, solvent_transmission, role="solvent")
@@ -360,9 +363,9 @@ def subtract_blank(
         "systematic_rel_std": systematic,
     }
     t_s = rec_s["transmission"]
-    new_sample = _sample_with(sample, thickness_mm=d_mm,
-                                          transmission=None if t_s is None else t_s["value"],
-                                          transmission_sigma=None if t_s is None else t_s["sigma"])
+    new_sample = dataclasses.replace(sample.sample, thickness_mm=d_mm,
+                                     transmission=None if t_s is None else t_s["value"],
+                                     transmission_sigma=None if t_s is None else t_s["sigma"])
     out = sample.replace(intensity=intensity, sigma=sigma, sample=new_sample, provenance=provenance)
     if calibration is not None:
         from .absolute import apply_calibration
@@ -372,13 +375,6 @@ def subtract_blank(
     if neg:
         log.info("%s: %d of %d subtracted points are negative (%d below -2 sigma)", label, neg, out.n_points, sig_neg)
     return out.replace(provenance={"negative_points": neg, "negative_points_2sigma": sig_neg})
-
-
-def _sample_with(profile: Profile1D, **changes):
-    """The profile's :class:`SampleInfo` with some fields changed."""
-    import dataclasses
-
-    return dataclasses.replace(profile.sample, **changes)
 
 
 __all__ = [
