@@ -222,3 +222,35 @@ def test_cli_json_and_bad_input(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["simulate", str(tmp_path / "z"), "--preset", "nope"])
     assert exc.value.code == 2
+
+
+@pytest.mark.slow
+def test_full_preset_frames(tmp_path):
+    # Full-size Eiger2 4M frames: gaps where pyFAI's Eiger2_4M puts them, Fit2D centre scaled
+    # by the binning (8 x the small detector's), counts following the formula.
+    s = simulate_beamtime(tmp_path / "full", preset="full", seed=5, frames=1)
+    assert s["shape"] == [2162, 2068] and s["detector"] == "eiger2_4m"
+    truth = load_truth(tmp_path / "full/truth/cdse_T200.json")
+    frames, header, *_ = _read(tmp_path / "full" / truth.raw_file)
+    assert frames.shape == (1, 2162, 2068)
+    assert _num(header, "PSize_1") == 75e-6
+    assert (_num(header, "Center_1"), _num(header, "Center_2")) == pytest.approx((899.2, 1349.6))
+    gaps = pyFAI.detectors.detector_factory("Eiger2_4M").calc_mask().astype(bool)
+    assert np.all(frames[0][gaps] == BAD)
+    bad = frames[0] == BAD
+    assert (bad & ~gaps).sum() > 100  # dead pixels
+    ai = pyFAI.load(str(tmp_path / "full/calibrations/geometry.poni"))
+    rows = slice(0, None, 7)  # a subset of rows keeps the oracle cheap
+    q = ai.center_array(ai.detector.shape, unit="q_nm^-1")[rows]
+    sa = ai.solidAngleArray(ai.detector.shape, absolute=True)[rows]
+    pol = ai.polarization(ai.detector.shape, factor=0.99)[rows]
+    flat = fabio.open(str(tmp_path / "full/calibrations/flat.edf")).data[rows]
+    mask = fabio.open(str(tmp_path / "full/calibrations/mask.edf")).data[rows].astype(bool)
+    valid = ~mask & ~bad[rows]
+    e = truth.expected_counts(q[valid], sa[valid], pol[valid], flat[valid], frame=0)
+    c = frames[0][rows][valid]
+    pulls = (c - e) / np.sqrt(e)
+    # ~6e5 pixels of a few counts: Poisson pulls are skewed but mean 0, std 1 (5 sigma bounds).
+    assert abs(pulls.mean()) < 5 / np.sqrt(pulls.size)
+    assert abs(pulls.std() - 1) < 0.01
+    assert abs(c.sum() / e.sum() - 1) < 5 / np.sqrt(e.sum())

@@ -70,8 +70,9 @@ def test_reduction_convention_from_the_counting_model(plan, frame):
     t = make_truth(plan, _by_name(plan, "cdse_T220"), seed=11)
     assert t.bubble is not None and t.bubble.frame == 2
     g = plan.geometry
-    q, sa, pol = det.q_nm(g), det.solid_angle_sr(g), det.polarisation(g)
-    flat = np.random.default_rng(5).uniform(0.95, 1.05, g.shape)
+    every = (slice(None, None, 5), slice(None, None, 3))  # 4.6k pixels are plenty for an identity
+    q, sa, pol = det.q_nm(g)[every], det.solid_angle_sr(g)[every], det.polarisation(g)[every]
+    flat = np.random.default_rng(5).uniform(0.95, 1.05, q.shape)
     counts = t.expected_counts(q, sa, pol, flat, frame=frame)
     i0, i1 = t.monitors(frame)
     reduced = (counts - t.dark_rate_per_s * t.exposure_time_s) / (sa * pol * flat * i1) * t.normalization_factor
