@@ -25,7 +25,8 @@ The model (the "quantized-growth model", named in every conclusion that rests on
    and the families are recomputed; this repeats until nothing changes.
 4. A secondary population of a member (volume share >= ``min_shoulder_fraction``, significant)
    whose radius lies in another family's band is a shoulder seen directly in the distribution
-   (no model needed beyond the fit itself).
+   (no model needed beyond the fit itself); beside a continuously growing population it is a
+   family left behind.
 5. A member whose dominant population is not narrow and whose radius lies outside every family's
    band (``|R - R_F| > max(band_widths * width_F, radius_tolerance_rel * R_F)``) grows
    **continuously**. The onset of continuous growth is the first member of the final run of
@@ -715,9 +716,10 @@ def analyse_series(members, *, settings: SeriesSettings | None = None, series_ke
 
     # Steps 2-3: families from narrow members; members between two families tested as mixtures.
     mixtures: dict[int, MixtureTest] = {}
-    tests: dict[int, MixtureTest] = {}
+    memo: dict[tuple, MixtureTest] = {}  # (member, lower family's members, upper family's members) -> test
     while True:
         pool = sorted(narrow - set(mixtures))
+        tests: dict[int, MixtureTest] = dict(mixtures)
         changed = False
         for i in occupied:
             if i in mixtures or not members[i].has_data:
@@ -726,12 +728,14 @@ def analyse_series(members, *, settings: SeriesSettings | None = None, series_ke
             pair = _bracketing(others, members[i].dominant.mean_nm)
             if pair is None:
                 continue
-            test = mixture_test(members[i], *pair, settings)
-            tests[i] = test
-            if test.accepted:
-                mixtures[i] = test
+            key = (i, pair[0].indices, pair[1].indices)
+            if key not in memo:
+                memo[key] = mixture_test(members[i], *pair, settings)
+            tests[i] = memo[key]
+            if tests[i].accepted:
+                mixtures[i] = tests[i]
                 changed = True
-                break  # families change: start again
+                break  # the families change: test again from the start
         if not changed:
             break
     candidates = _cluster(members, sorted(narrow - set(mixtures)), settings.radius_tolerance_rel)
@@ -769,23 +773,21 @@ def analyse_series(members, *, settings: SeriesSettings | None = None, series_ke
         k = family_of(dom.mean_nm)
         if k is None and i in narrow:
             k = nearest(dom.mean_nm)  # cannot happen by construction; keeps the state consistent
-        if k is None:
-            states[i], fam[i] = STATE_CONTINUOUS, None
-        else:
-            states[i], fam[i] = STATE_FAMILY, k
-            # Step 4: a secondary population sitting on another family is a shoulder seen directly.
-            total = sum(p.volume_fraction for p in m.populations)
-            for p in m.populations:
-                if p is dom or total <= 0:
-                    continue
-                share = p.volume_fraction / total
-                kk = family_of(p.mean_nm)
-                significant = p.volume_fraction_std <= 0 or p.volume_fraction >= settings.significance * p.volume_fraction_std
-                if kk is not None and kk != k and share >= settings.min_shoulder_fraction and significant:
-                    shoulders.append(Shoulder(radius_nm=candidates[kk].radius_nm, at=m.value, family=kk,
-                                              beside_nm=candidates[k].radius_nm, fraction=share,
-                                              fraction_std=p.volume_fraction_std / total,
-                                              evidence="population", rests_on_quantized_model=False))
+        states[i], fam[i] = (STATE_CONTINUOUS, None) if k is None else (STATE_FAMILY, k)
+        # Step 4: a secondary population sitting on another family is a shoulder seen directly
+        # (beside a family, or beside a continuously growing population: a family left behind).
+        total = sum(p.volume_fraction for p in m.populations)
+        for p in m.populations:
+            if p is dom or total <= 0:
+                continue
+            share = p.volume_fraction / total
+            kk = family_of(p.mean_nm)
+            significant = p.volume_fraction_std <= 0 or p.volume_fraction >= settings.significance * p.volume_fraction_std
+            if kk is not None and kk != k and share >= settings.min_shoulder_fraction and significant:
+                shoulders.append(Shoulder(radius_nm=candidates[kk].radius_nm, at=m.value, family=kk,
+                                          beside_nm=dom.mean_nm if k is None else candidates[k].radius_nm,
+                                          fraction=share, fraction_std=p.volume_fraction_std / total,
+                                          evidence="population", rests_on_quantized_model=False))
 
     families = []
     for k, c in enumerate(candidates):

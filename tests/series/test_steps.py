@@ -214,3 +214,22 @@ def test_bad_input():
         SeriesSettings(radius_tolerance_rel=-1)
     with pytest.raises(ValueError, match="go together"):
         SeriesMember(1.0, "x", (), q_nm=[1.0, 2.0])
+
+
+def test_mixture_found_even_when_grouped_with_a_family():
+    # With a 4 % tolerance the unresolved 0.963 nm member first joins the 0.94 nm family; testing
+    # each member against the families formed by the others still finds it is a mixture.
+    result = analyse_series(_published(), settings=SeriesSettings(radius_tolerance_rel=0.04))
+    assert [round(f.radius_nm, 2) for f in result.families] == [0.87, 0.94, 1.02]
+    assert [(s.at, round(s.radius_nm, 2)) for s in result.shoulders] == [(230.0, 1.02)]
+    assert result.families[1].standalone_members == (200.0, 210.0, 220.0)
+
+
+def test_family_left_behind_during_continuous_growth():
+    members = [_member(t, [(0.94, 0.035, 1.0)], seed=500 + t) for t in (1, 2)]
+    # Growing population (1.3 nm, 10 %) with 25 % of the volume still in 0.94 nm clusters.
+    members.append(_member(3, [(1.3, 0.10, 0.75), (0.94, 0.035, 0.25)], seed=503))
+    result = analyse_series(members)
+    assert result.continuous_growth_onset == 3.0
+    assert [(s.at, round(s.radius_nm, 2), s.beside_nm, s.evidence) for s in result.shoulders] == [
+        (3.0, 0.94, 1.3, "population")]
