@@ -313,7 +313,7 @@ def screen_frames(
             for i in range(n):
                 dev = t[i] / t_med - 1.0
                 if abs(dev) > transmission_rtol:
-                    text = (f"transmission {t[i]:.4g} differs from the series median {t_med:.4g} by "
+                    text = (f"transmission (I1/I0) {t[i]:.4g} differs from the series median {t_med:.4g} by "
                             f"{100 * dev:+.1f} % (tolerance {100 * transmission_rtol:g} %)")
                     reasons[i] = f"{reasons[i]}; {text}" if i in reasons else text
     keep = [i not in reasons for i in range(n)]

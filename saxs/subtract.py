@@ -310,7 +310,10 @@ def subtract_blank(
         raise InputError(label, "thickness_mm", "a thickness in mm", got=thickness_mm) from None
     if not math.isfinite(d_mm) or d_mm <= 0:
         raise InputError(label, "thickness_mm", "a thickness > 0 mm", got=thickness_mm)
-    phi = 0.0 if displacement is None else float(displacement)
+    try:
+        phi = 0.0 if displacement is None else float(displacement)
+    except (TypeError, ValueError):
+        raise InputError(label, "displacement", "a particle volume fraction in [0, 1)", got=displacement) from None
     if not (math.isfinite(phi) and 0.0 <= phi < 1.0):
         raise InputError(label, "displacement", "a particle volume fraction in [0, 1)", got=displacement)
     if phi > 0 and empty is None:

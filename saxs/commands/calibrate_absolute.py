@@ -44,6 +44,8 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    import sys
+
     from ..absolute import calibrate_absolute, save_calibration
     from ..errors import InputError
     from ._common import emit_json
@@ -66,7 +68,11 @@ def run(args) -> int:
         transmission=t_std, empty_transmission=t_empty,
     )
     path = save_calibration(cal, args.output)
-    if args.json:
+    if not args.json:
+        print(f"wrote {path}: factor {cal.factor:.6g} +- {cal.factor_std:.2g} ({100 * cal.rel_std:.2f} %) from "
+              f"{cal.standard}, {cal.n_points} points in {cal.q_range_nm[0]:.3g}-{cal.q_range_nm[1]:.3g} 1/nm, "
+              f"chi2_red {cal.chi2_red:.3g}", file=sys.stderr)
+    else:
         emit_json({
             "calibration": str(path),
             "factor": cal.factor,

@@ -120,6 +120,7 @@ def _entry_name(name: str) -> str:
 
 
 def run(args) -> int:
+    import sys
     from pathlib import Path
 
     from ..absolute import load_calibration
@@ -153,7 +154,14 @@ def run(args) -> int:
     result = result.replace(provenance={"inputs_screening": screening, "command": "saxs subtract"})
     out = Path(args.output)
     write_nxcansas(out, [(_entry_name(result.sample.name or Path(args.sample).stem), result)])
-    if args.json:
+    if not args.json:
+        dropped = "" if s_screen is None or not s_screen.reasons else "; dropped " + "; ".join(
+            f"frame {s_screen.labels[k]}: {reason}" for k, reason in s_screen.reasons.items())
+        used = "" if s_screen is None else f", {s_screen.n_used}/{s_screen.n_frames} sample frames used"
+        print(f"wrote {out}: {result.n_points} points in {result.intensity_unit}, "
+              f"{result.provenance['negative_points']} negative ({result.provenance['negative_points_2sigma']} "
+              f"below -2 sigma){used}{dropped}", file=sys.stderr)
+    else:
         def t_dict(t):
             return None if t is None else t.as_dict()
 
