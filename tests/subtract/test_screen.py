@@ -108,3 +108,13 @@ def test_drifting_series_is_reported():
     res = screen_frames(frames)
     assert res.warnings and "differ more" in res.warnings[0]
     assert set(res.dropped) <= {0, 5} and res.n_used >= 4
+
+
+def test_majority_flagged_keeps_the_most_consistent_half():
+    # Four of six frames have outlying monitor ratios: dropping them all would leave a minority, so
+    # the three frames most consistent by chi2 are kept and a warning says why.
+    frames = _series(8, n=6)
+    res = screen_frames(frames, transmissions=[0.8, 0.8, 0.9, 1.0, 0.7, 0.6])
+    assert res.n_used == 3 and {0, 1} <= set(res.used)
+    assert any("more than half" in w for w in res.warnings)
+    assert set(res.reasons) == set(res.dropped)
