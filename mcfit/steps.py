@@ -505,7 +505,7 @@ class SeriesResult:
         """A short text report."""
         lines = []
         for f in self.families:
-            lines.append(f"family {f.radius_nm:.3f} +- {f.radius_nm_std:.3f} nm (width {100 * f.rel_width:.1f} %): "
+            lines.append(f"family {f.radius_nm:.4f} +- {f.radius_nm_std:.4f} nm (width {100 * f.rel_width:.1f} %): "
                          f"members {_fmt(f.members)}" + (f", shoulder at {_fmt(f.shoulder_at)}" if f.shoulder_at else ""))
         if not self.families:
             lines.append("no families (no narrow populations recurring or standing apart)")
@@ -513,7 +513,7 @@ class SeriesResult:
             lines.append(f"step {s.from_nm:.3f} -> {s.to_nm:.3f} nm between {_fmt(s.between)}")
         for s in self.shoulders:
             lines.append(f"shoulder {s.radius_nm:.3f} nm at {s.at:g} beside {s.beside_nm:.3f} nm "
-                         f"({100 * s.fraction:.0f} +- {100 * s.fraction_std:.0f} %, {s.evidence})")
+                         f"({100 * s.fraction:.1f} +- {100 * s.fraction_std:.1f} %, {s.evidence})")
         onset = "none" if self.continuous_growth_onset is None else f"{self.continuous_growth_onset:g}"
         lines.append(f"continuous growth onset: {onset}")
         return "\n".join(lines)
@@ -853,7 +853,7 @@ def _assumptions(settings, families, shoulders, steps, mixtures, tests, members)
             t = mixtures[next(i for i in mixtures if mixtures[i].at == s.at)]
             out.append(
                 f"The shoulder at {s.at:g} ({s.radius_nm:.3f} nm beside {s.beside_nm:.3f} nm, "
-                f"{100 * s.fraction:.0f} +- {100 * s.fraction_std:.0f} %) rests on the quantized-growth model: "
+                f"{100 * s.fraction:.1f} +- {100 * s.fraction_std:.1f} %) rests on the quantized-growth model: "
                 f"the curve alone is equally well explained by a single population of {t.single_radius_nm:.3f} nm "
                 f"with {100 * t.single_rel_width:.1f} % width (reduced chi2 {t.chi2_red_single:.3g}; mixture "
                 f"{t.chi2_red_mixture:.3g}).")
