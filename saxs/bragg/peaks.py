@@ -16,10 +16,14 @@ Method (two passes, so that the background is finally estimated without the peak
    ``u = ln(q / q_mid)``. Uncertainties are lmfit's, scaled by ``sqrt(max(1, reduced chi2))``
    so that a poor fit (systematic residuals in real data) lowers the significance.
 4. A fitted peak is accepted when its significance (area / area standard error) is at least
-   ``min_significance``, its relative width FWHM / q is at most ``max_rel_fwhm`` (form-factor
+   ``min_significance``, its position is known to a quarter of its FWHM, its relative width FWHM / q is at most ``max_rel_fwhm`` (form-factor
    wiggles and correlation maxima are broader) and it spans at least ``min_points_per_fwhm``
-   sampling steps (single-point spikes are not peaks). Everything else is kept, with the
-   reason, in :attr:`PeakSearch.rejected`.
+   sampling steps (single-point spikes are not peaks).
+5. Oscillations: a peak whose FWHM is at least ``max_fwhm_per_spacing`` of the distance to the
+   nearest other significant maximum is a form-factor lobe (narrow sphere distributions at high
+   order have FWHM / q of only ~0.1, but the lobes fill half their period), not a Bragg peak.
+
+Everything rejected is kept, with the reason, in :attr:`PeakSearch.rejected`.
 
 Broad maxima (correlation peaks, e.g. near 0.25 1/nm in precursor mixtures) are local maxima of
 the final smooth reference that rise significantly above the dip next to them; they are reported
@@ -58,7 +62,8 @@ class PeakSettings:
     trial_rel_fwhm : tuple of float
         Relative widths FWHM / q tried by the matched filter.
     candidate_z : float
-        z score of the matched filter above which a position is fitted (default 3).
+        z score of the matched filter above which a position is fitted (default 4: the free fit has
+        more parameters, so its significance rarely exceeds the filter's z; 4 < 5 leaves a margin).
     max_candidates : int
         At most this many candidates are fitted (strongest first).
     broad_min_prominence : float
@@ -76,7 +81,7 @@ class PeakSettings:
     min_points_per_fwhm: float = 1.5
     background_half_width: float = 0.25
     trial_rel_fwhm: tuple = (0.01, 0.02, 0.035, 0.06, 0.1, 0.15)
-    candidate_z: float = 3.0
+    candidate_z: float = 4.0
     max_candidates: int = 40
     broad_min_prominence: float = 0.05
     max_fwhm_per_spacing: float = 0.4
@@ -372,15 +377,16 @@ def _candidates(x, q, inten, sig, ref, spacing, settings: PeakSettings) -> list[
     """Matched filter: z score of a fixed Gaussian + local quadratic (closed-form weighted LS)."""
     r = inten / ref
     sr = sig / ref
-    n = x.size
     found: list[_Candidate] = []
     for w in settings.trial_rel_fwhm:
-        z, amp = _matched_filter(x, r, sr, w)
-        resolved = (w * q >= settings.min_points_per_fwhm * spacing) & (x - x[0] >= w) & (x[-1] - x >= w)
+        centres = _centre_grid(x, w / 8.0)
+        z, amp = _matched_filter(x, r, sr, w, centres)
+        resolved = ((w * q[centres] >= settings.min_points_per_fwhm * spacing[centres])
+                    & (x[centres] - x[0] >= w) & (x[-1] - x[centres] >= w))
         z = np.where(resolved, z, -np.inf)
-        for i in range(1, n - 1):
-            if z[i] >= settings.candidate_z and z[i] >= z[i - 1] and z[i] >= z[i + 1]:
-                found.append(_Candidate(i, w, float(z[i]), float(amp[i])))
+        for k in range(1, centres.size - 1):
+            if z[k] >= settings.candidate_z and z[k] >= z[k - 1] and z[k] >= z[k + 1]:
+                found.append(_Candidate(int(centres[k]), w, float(z[k]), float(amp[k])))
     found.sort(key=lambda c: -c.z)
     chosen: list[_Candidate] = []
     for c in found:
@@ -392,8 +398,19 @@ def _candidates(x, q, inten, sig, ref, spacing, settings: PeakSettings) -> list[
     return chosen
 
 
-def _matched_filter(x, r, sr, rel_fwhm: float, *, block: int = 256):
-    """z score and amplitude of a Gaussian of fixed width centred on every point.
+def _centre_grid(x, step: float) -> np.ndarray:
+    """Indices of points at least ``step`` apart in x (every point where sampling is coarser):
+    eight trial centres per FWHM are enough for a matched filter and save most of its cost
+    where a wide trial width covers hundreds of points."""
+    chosen = [0]
+    for i in range(1, x.size):
+        if x[i] - x[chosen[-1]] >= step:
+            chosen.append(i)
+    return np.array(chosen, dtype=np.intp)
+
+
+def _matched_filter(x, r, sr, rel_fwhm: float, centres, *, block: int = 256):
+    """z score and amplitude of a Gaussian of fixed width centred on each of ``centres`` (indices).
 
     At each point i, weighted linear least squares over ``|x - x_i| <= 2.5 rel_fwhm`` of
     ``a g + b0 + b1 dx + b2 dx^2`` (``g`` the Gaussian in ``dx = x - x_i``, unit height);
@@ -402,30 +419,34 @@ def _matched_filter(x, r, sr, rel_fwhm: float, *, block: int = 256):
     Positions with fewer than 8 points in the window get ``z = -inf``.
     """
     n = x.size
+    m = centres.size
     sx = rel_fwhm / FWHM_PER_SIGMA
-    lo, hi = _window_bounds(x, 2.5 * rel_fwhm)
-    z = np.full(n, -np.inf)
-    amp = np.zeros(n)
+    lo_all, hi_all = _window_bounds(x, 2.5 * rel_fwhm)
+    lo, hi = lo_all[centres], hi_all[centres]
+    z = np.full(m, -np.inf)
+    amp = np.zeros(m)
     width = int(np.max(hi - lo))
     offsets = np.arange(width)
-    for start in range(0, n, block):
-        rows = np.arange(start, min(n, start + block))
+    for start in range(0, m, block):
+        rows = np.arange(start, min(m, start + block))
         idx = lo[rows, None] + offsets[None, :]
         inside = idx < hi[rows, None]
         idx = np.minimum(idx, n - 1)
         wt = np.where(inside, 1.0 / sr[idx], 0.0)
-        dx = x[idx] - x[rows, None]
+        dx = x[idx] - x[centres[rows], None]
         design = np.stack([np.exp(-0.5 * (dx / sx) ** 2), np.ones_like(dx), dx, dx * dx], axis=-1) * wt[..., None]
         rhs = r[idx] * wt
-        normal = np.einsum("nli,nlj->nij", design, design)
+        normal = np.matmul(design.transpose(0, 2, 1), design)
+        proj = np.matmul(design.transpose(0, 2, 1), rhs[..., None])[..., 0]
         npts = np.sum(inside, axis=1)
         ok = npts >= 8
         normal[~ok] = np.eye(4)
         with np.errstate(all="ignore"):
             cov = np.linalg.pinv(normal, hermitian=True)
-            coef = np.einsum("nij,nj->ni", cov, np.einsum("nli,nl->ni", design, rhs))
-            resid = np.einsum("nli,ni->nl", design, coef) - rhs
-            redchi = np.sum(resid * resid, axis=1) / np.maximum(npts - 4, 1)
+            coef = np.matmul(cov, proj[..., None])[..., 0]
+            # chi2 of the least-squares solution: |rhs|^2 - coef . (A^T rhs)
+            chi2 = np.maximum(np.sum(rhs * rhs, axis=1) - np.sum(coef * proj, axis=1), 0.0)
+            redchi = chi2 / np.maximum(npts - 4, 1)
             var = cov[:, 0, 0] * np.maximum(1.0, redchi)
             zz = coef[:, 0] / np.sqrt(var)
         good = ok & np.isfinite(zz) & (var > 0)
@@ -541,6 +562,9 @@ def _judge(result, prefix, scale, q, spacing, a, b, settings: PeakSettings):
         return peak, "negative area (a dip, not a peak)"
     if significance < settings.min_significance:
         return peak, f"significance {significance:.1f} < {settings.min_significance:g}"
+    if not (center_std <= 0.25 * peak.fwhm_nm):
+        # a Gaussian's centre is known to ~0.12 FWHM at 5 sigma; worse means a shapeless bump
+        return peak, f"position uncertainty {center_std:.2g} > FWHM / 4 (not a defined peak)"
     if peak.rel_fwhm > settings.max_rel_fwhm:
         return peak, (f"relative width FWHM/q = {peak.rel_fwhm:.2f} > {settings.max_rel_fwhm:g} "
                       "(broad: form factor or correlation maximum)")
