@@ -304,6 +304,8 @@ def screen_frames(
         if chi2[0] > limit:
             notes.append(f"the two frames disagree (chi2/dof = {chi2[0]:.3g} > {limit:.3g}) but two frames "
                          "cannot tell which is the outlier: both kept")
+    # How far each frame is beyond its limits (> 1: flagged), to rank frames if most are flagged.
+    badness = np.nan_to_num(chi2 / threshold, nan=0.0) if math.isfinite(threshold) else np.zeros(n)
     if transmissions is not None:
         t = np.asarray(transmissions, dtype=np.float64)
         if t.shape != (n,):
@@ -312,6 +314,7 @@ def screen_frames(
             t_med = float(np.median(t))
             for i in range(n):
                 dev = t[i] / t_med - 1.0
+                badness[i] = max(badness[i], abs(dev) / transmission_rtol)
                 if abs(dev) > transmission_rtol:
                     text = (f"transmission (I1/I0) {t[i]:.4g} differs from the series median {t_med:.4g} by "
                             f"{100 * dev:+.1f} % (tolerance {100 * transmission_rtol:g} %)")
@@ -321,7 +324,7 @@ def screen_frames(
     if sum(keep) < n_keep_min:
         # The "outliers" are the majority: the series itself changes (drift, damage). Keep the
         # most consistent half rather than an arbitrary minority, and say so.
-        order = np.argsort(np.nan_to_num(chi2, nan=np.inf))
+        order = np.argsort(badness, kind="stable")
         keep = [False] * n
         for i in order[:n_keep_min]:
             keep[int(i)] = True
