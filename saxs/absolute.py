@@ -395,6 +395,11 @@ def _toml_value(value) -> str:
     return json.dumps(str(value))
 
 
+def _toml_key(key) -> str:
+    key = str(key)
+    return key if key and all(c.isascii() and (c.isalnum() or c in "_-") for c in key) else json.dumps(key)
+
+
 def _toml_table(name: str, mapping: Mapping[str, Any]) -> list[str]:
     lines = [f"[{name}]"]
     subtables = []
@@ -402,9 +407,9 @@ def _toml_table(name: str, mapping: Mapping[str, Any]) -> list[str]:
         if value is None:
             continue
         if isinstance(value, Mapping):
-            subtables.append((f"{name}.{key}", value))
+            subtables.append((f"{name}.{_toml_key(key)}", value))
             continue
-        lines.append(f"{key} = {_toml_value(value)}")
+        lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
     for sub_name, sub in subtables:
         lines.append("")
         lines.extend(_toml_table(sub_name, sub))

@@ -116,3 +116,17 @@ def test_calibration_bad_inputs():
     with pytest.raises(InputError, match="empty geometry: distance_mm"):
         calibrate_absolute(gc, standard="srm3600", thickness_mm=1.055,
                            empty=gc.replace(provenance={"distance_mm": 1000.0}))
+
+
+def test_toml_writer_quotes_odd_keys_and_strings(tmp_path):
+    # tomllib (the standard library's reader) is the independent check of what we write by hand.
+    from saxs.absolute import AbsoluteCalibration
+
+    cal = AbsoluteCalibration(factor=2.5, factor_std=0.1, factor_std_statistical=0.01, reference_rel_std=0.01,
+                              standard="water", thickness_mm=1.5, temperature_C=22.0, q_range_nm=(0.3, 3.0),
+                              n_points=5, chi2_red=1.0,
+                              provenance={"standard_file": 'C:\\data\\"w".h5', "a key.with dots": {"x y": [1, "é"]}})
+    back = load_calibration(save_calibration(cal, tmp_path / "c.toml"))
+    assert back.provenance["standard_file"] == 'C:\\data\\"w".h5'
+    assert back.provenance["a key.with dots"] == {"x y": [1, "é"]}
+    assert back.temperature_C == 22.0 and back.factor == 2.5
