@@ -231,7 +231,8 @@ def validate_profile(profile: Profile1D, *, source=None) -> None:
     if np.any(steps <= 0):
         first = int(np.argmax(steps <= 0))
         raise InputError(file, "q", "strictly increasing values",
-                         got=f"{int(np.sum(steps <= 0))} non-increasing step(s), first after index {first}")
+                         got=f"q[{first + 1}] = {q[first + 1]:.6g} <= q[{first}] = {q[first]:.6g} "
+                             f"({int(np.sum(steps <= 0))} non-increasing step(s))")
     if not np.all(np.isfinite(i)):
         raise InputError(file, "intensity", "finite values (no NaN or inf)",
                          got=f"{int(np.sum(~np.isfinite(i)))} non-finite values")
