@@ -46,6 +46,10 @@ from scipy import optimize
 
 from .models import NM3_TO_CM3, SLD_UNIT_PER_CM2, sphere_amplitude, sphere_volume_nm3
 
+__all__ = ["sphere_gaussian_intensity_1cm", "MemberPopulation", "MemberHistogram", "SeriesMember", "SeriesSettings",
+           "Family", "MixtureTest", "Shoulder", "Step", "MemberSummary", "SeriesResult", "fit_single_population",
+           "analyse_series", "member_from_fit"]
+
 #: Member states.
 STATE_FAMILY = "family"          #: dominant population belongs to a family
 STATE_MIXTURE = "mixture"        #: explained as a mixture of two families (a shoulder)
@@ -312,7 +316,6 @@ class MixtureTest:
 
     at: float
     label: str
-    families: tuple
     radii_nm: tuple
     fractions: tuple
     fraction_stds: tuple
@@ -625,8 +628,7 @@ def fit_single_population(q_nm, intensity, sigma, *, radius_nm, rel_width, contr
     return best
 
 
-def mixture_test(member: SeriesMember, lower: _Candidate, upper: _Candidate, settings: SeriesSettings,
-                 family_indices=(-1, -1)) -> MixtureTest:
+def _mixture_test(member: SeriesMember, lower: _Candidate, upper: _Candidate, settings: SeriesSettings) -> MixtureTest:
     """Fit ``member``'s data as a mixture of two families' fixed curves + flat background.
 
     See the module docstring (step 3) for the acceptance rule.
@@ -675,7 +677,7 @@ def mixture_test(member: SeriesMember, lower: _Candidate, upper: _Candidate, set
         reasons.append(f"chi2_red {red_mix:.3g} exceeds {ratio_max:.3g} x the single population's {red_single:.3g}")
     accepted = not reasons
     return MixtureTest(
-        at=member.value, label=member.label, families=tuple(family_indices),
+        at=member.value, label=member.label,
         radii_nm=(lower.radius_nm, upper.radius_nm), fractions=(1 - f_hi, f_hi), fraction_stds=(f_std, f_std),
         volume_fractions=(a, b), background=float(coef[2]), chi2_red_mixture=red_mix, chi2_red_single=red_single,
         chi2_ratio_max=ratio_max, single_radius_nm=r1, single_rel_width=w1, accepted=accepted,
@@ -730,7 +732,7 @@ def analyse_series(members, *, settings: SeriesSettings | None = None, series_ke
                 continue
             key = (i, pair[0].indices, pair[1].indices)
             if key not in memo:
-                memo[key] = mixture_test(members[i], *pair, settings)
+                memo[key] = _mixture_test(members[i], *pair, settings)
             tests[i] = memo[key]
             if tests[i].accepted:
                 mixtures[i] = tests[i]
@@ -844,6 +846,11 @@ def _assumptions(settings, families, shoulders, steps, mixtures, tests, members)
         f"every family's band (max({settings.band_widths:g} x family width, {100 * settings.radius_tolerance_rel:g} % "
         f"of its radius)).",
     ]
+    if tests:
+        out.append("Mixture test: a member whose dominant radius lies between two families (known from the other "
+                   "members) is fitted as a weighted linear combination of the two families' fixed curves "
+                   "(gaussian radius distributions with each family's radius and mean width) + flat background, "
+                   "and compared with the best single gaussian population.")
     for f in families:
         if len(f.standalone_members) == 1:
             out.append(f"The {f.radius_nm:.3f} nm family rests on one member ({f.standalone_members[0]:g}): a narrow "
