@@ -439,11 +439,11 @@ def write_reduced(reduced: ReducedData, out_path) -> Path:
                 mon.create_dataset(name, data=np.asarray(value))
         prov = entry.create_group("provenance")
         prov.attrs["NX_class"] = "NXcollection"
-        for key, value in reduced.provenance.items():
+        values = dict(reduced.provenance)
+        values.update(input_path=str(reduced.path), frames_used=reduced.frames_used,
+                      warnings_all=list(reduced.warnings) or None)
+        for key, value in values.items():
             write_value(prov, key, value)
-        write_value(prov, "input_path", str(reduced.path))
-        write_value(prov, "frames_used", reduced.frames_used)
-        write_value(prov, "warnings_all", list(reduced.warnings) or None)
 
     return write_nxcansas(out_path, entries, default=AVERAGE_ENTRY, extra=extra)
 
@@ -469,7 +469,7 @@ def read_reduced(path) -> ReducedData:
     """
     import h5py
 
-    from .nxcansas import _read_collection, list_entries, read_nxcansas
+    from .nxcansas import _read_collection, list_entries
 
     path = Path(path)
     if not path.is_file() or not h5py.is_hdf5(path):
@@ -478,22 +478,17 @@ def read_reduced(path) -> ReducedData:
     if AVERAGE_ENTRY not in names:
         raise InputError(path, AVERAGE_ENTRY, "the SASentry of the frame average (a file from saxs reduce)",
                          got="missing")
-    frame_names = sorted(n for n in names if n.startswith("frame"))
-
-    def _load(entry: str) -> Profile1D:
-        p = read_nxcansas(path, entry)
-        prov = dict(p.provenance.get("upstream", {}))
-        prov.update(reduced_file=str(path), reduced_entry=entry)
-        return Profile1D(q_nm=p.q_nm, intensity=p.intensity, sigma=p.sigma, intensity_unit=p.intensity_unit,
-                         sample=p.sample, provenance=prov)
-
-    frames = tuple(_load(n) for n in frame_names)
-    average = _load(AVERAGE_ENTRY)
+    frame_names = sorted((n for n in names if n.startswith("frame") and n[5:].isdigit()), key=lambda n: int(n[5:]))
     with h5py.File(path, "r") as f:
         series = f.get(SERIES_ENTRY)
         if series is None or "provenance" not in series:
             raise InputError(path, SERIES_ENTRY, "the series group written by saxs reduce", got="missing")
         file_prov = _read_collection(series["provenance"])
+        # A frame's provenance is the file's plus a few per-frame keys (see reduce_file): read only
+        # those per frame (a 500-frame file would otherwise need ~25000 small reads).
+        shared = {k: v for k, v in file_prov.items() if k not in _FILE_ONLY_KEYS}
+        frames = tuple(_profile_from_entry(path, f, name, shared=shared) for name in frame_names)
+        average = _profile_from_entry(path, f, AVERAGE_ENTRY)
         mon = series.get("monitors")
         exposure = np.asarray(mon["exposure_s"][()]) if mon is not None and "exposure_s" in mon else np.array([])
         monitors = Monitors(
@@ -511,6 +506,54 @@ def read_reduced(path) -> ReducedData:
         n_frames=int(file_prov.get("n_frames", len(frames))), monitors=monitors,
         geometry=Geometry.from_summary(file_prov["geometry"]), warnings=tuple(warnings), provenance=file_prov,
     )
+
+
+#: Provenance keys that differ between the frames of one file (the rest is the file's).
+FRAME_KEYS = ("frame_index", "i0", "i1", "exposure_s", "divisor", "masked_pixels")
+
+#: Keys of the series provenance that are not part of a frame's provenance.
+_FILE_ONLY_KEYS = ("input_path", "frames_used", "warnings_all")
+
+
+def _profile_from_entry(path: Path, f, name: str, *, shared: Mapping[str, Any] | None = None) -> Profile1D:
+    """One SASentry of a reduced file (our own layout: q in 1/nm, provenance under sasprocess).
+
+    With ``shared`` (the file-level provenance), only :data:`FRAME_KEYS` are read from the entry.
+    """
+    import copy
+
+    from .nxcansas import _read_collection
+
+    entry = f[name]
+    try:
+        data = entry["sasdata"]
+        q, intensity, sigma = data["Q"], data["I"], data["Idev"]
+    except KeyError as exc:
+        raise InputError(path, f"{name}/sasdata", "Q, I and Idev datasets (a file from saxs reduce)",
+                         got="missing") from exc
+    unit = intensity.attrs.get("units", "arbitrary")
+    unit = unit.decode() if isinstance(unit, bytes) else str(unit)
+    if str(q.attrs.get("units", "1/nm")) != "1/nm":
+        raise InputError(path, f"{name}/sasdata/Q@units", "1/nm (a file from saxs reduce)", got=q.attrs.get("units"))
+    group = entry.get("sasprocess/provenance")
+    if group is None:
+        prov = {}
+    elif shared is None:
+        prov = _read_collection(group)
+    else:
+        prov = copy.deepcopy(dict(shared))
+        for key in FRAME_KEYS:
+            if key in group:
+                value = group[key][()]
+                prov[key] = value.decode() if isinstance(value, bytes) else (
+                    value.item() if isinstance(value, np.generic) else value)
+    prov.update(reduced_file=str(path), reduced_entry=name)
+    sample = entry.get("sassample")
+    sample_name = sample["name"][()] if sample is not None and "name" in sample else name
+    return Profile1D(q_nm=q[()], intensity=intensity[()], sigma=sigma[()],
+                     intensity_unit="1/cm" if unit == "1/cm" else "arbitrary",
+                     sample=SampleInfo(name=sample_name.decode() if isinstance(sample_name, bytes) else str(sample_name)),
+                     provenance=prov)
 
 
 def default_output_name(raw_path) -> str:

@@ -78,3 +78,24 @@ def test_read_reduced_round_trip(reduced_file, lima_file):
     assert avg["i1"] == pytest.approx(1.0e6) and avg["frame_index"] == "average"
     assert avg["software_version"] and avg["pyfai_version"]
     assert back.average.provenance["reduced_file"] == str(path)
+
+
+def test_frame_provenance_read_back_equals_what_was_written(reduced_file):
+    """read_reduced reads only the per-frame keys of each frame: the result equals a full read."""
+    from saxs.nxcansas import _read_collection
+
+    _, path = reduced_file
+    back = read_reduced(path)
+    with h5py.File(path, "r") as f:
+        for k, profile in enumerate(back.frames):
+            full = _read_collection(f[f"frame{k:04d}/sasprocess/provenance"])
+            fast = {key: v for key, v in profile.provenance.items() if key not in ("reduced_file", "reduced_entry")}
+            assert fast == full
+
+
+def test_rewriting_a_read_back_reduction(reduced_file, tmp_path):
+    reduced, path = reduced_file
+    again = write_reduced(read_reduced(path), tmp_path / "again.h5")
+    back = read_reduced(again)
+    np.testing.assert_array_equal(back.average.intensity, reduced.average.intensity)
+    assert len(back.frames) == 3 and back.frames[2].provenance["frame_index"] == 2
