@@ -9,12 +9,13 @@ Each phase is a table of allowed reflections, written as an integer ``N`` per re
   below per class of reflection (hkl, 0kl, hhl, h00; cubic symmetry makes them hold for every
   permutation). ``N`` is allowed when at least one triple with that sum of squares is allowed.
 
-Matching: for every phase and every peak ``i`` taken as the phase's first reflection, the scale
-``c = q_i / s_1`` predicts ``c * s(N)``; a peak is indexed by the nearest prediction when within
-``sqrt((k_sigma * q_std)^2 + (ratio_tolerance * q)^2)``. The phase's first reflection must be seen
-(it is the strongest in these phases). The scale is then refined by weighted least squares over
-all indexed peaks (``q = c * s``, weights ``1 / q_std^2``; its standard error is scaled by
-``sqrt(max(1, reduced chi2))``), and the peaks are re-indexed once with the refined scale.
+Matching: for every phase, every peak ``i`` taken as each of the phase's first few reflections
+``k`` gives a starting scale ``c = q_i / s_k`` that predicts ``c * s(N)``; a peak is indexed by the
+nearest prediction when within ``sqrt((k_sigma * q_std)^2 + (ratio_tolerance * q)^2)``. The scale
+is refined by weighted least squares over the indexed peaks (``q = c * s``, weights
+``1 / q_std^2``; its standard error scaled by ``sqrt(max(1, reduced chi2))``) and the peaks are
+re-indexed, until the indexed set no longer changes. The phase's first reflection must be seen
+(it is the strongest in these phases).
 
 Choice among phases: score = (indexed peaks) - ``missing_penalty`` x (allowed reflections between
 the first and the highest indexed one that were not seen). Dense tables (Pn3m, Pm3n) explain random
@@ -243,6 +244,7 @@ def index_peaks(
     ratio_tolerance: float = 0.005,
     k_sigma: float = 3.0,
     missing_penalty: float = 0.5,
+    n_anchor: int = 6,
 ) -> Phase | None:
     """Index peaks as the best-fitting mesophase, or None when nothing is indexed.
 
@@ -259,6 +261,9 @@ def index_peaks(
         Matches within ``k_sigma`` fitted standard deviations are accepted (default 3).
     missing_penalty : float, optional
         Score lost per allowed reflection not seen below the highest indexed one (default 0.5).
+    n_anchor : int, optional
+        Each peak is tried as each of the phase's first ``n_anchor`` reflections to start the
+        scale (default 6), so that one displaced order does not spoil the whole indexing.
 
     Returns
     -------
@@ -279,22 +284,31 @@ def index_peaks(
     tol = np.sqrt((k_sigma * q_std) ** 2 + (ratio_tolerance * q) ** 2)
     best = None
     for rank, spec in enumerate(phases):
-        s1 = spec.s(spec.orders[0])
+        # anchors: each peak taken as each of the phase's first few reflections; then the scale
+        # is refined on the indexed peaks and the peaks re-indexed until the set is stable
+        tried: set[tuple] = set()
         for i in range(q.size):
-            assign = _assign(q, tol, spec, q[i] / s1)
-            if 0 not in assign.values() or len(assign) < spec.min_peaks:
-                continue
-            c, c_std, redchi = _refine(q, q_std, spec, assign)
-            assign = _assign(q, tol, spec, c)
-            if 0 not in assign.values() or len(assign) < spec.min_peaks:
-                continue
-            c, c_std, redchi = _refine(q, q_std, spec, assign)
-            top = max(assign.values())
-            missing = (top + 1) - len(assign)
-            score = len(assign) - missing_penalty * missing
-            key = (score, -rank, -(redchi if np.isfinite(redchi) else 0.0))
-            if best is None or key > best[0]:
-                best = (key, spec, assign, c, c_std, redchi, score)
+            for k in range(min(n_anchor, len(spec.orders))):
+                assign = _assign(q, tol, spec, q[i] / spec.s(spec.orders[k]))
+                for _ in range(4):
+                    if len(assign) < spec.min_peaks:
+                        break
+                    c, c_std, redchi = _refine(q, q_std, spec, assign)
+                    new = _assign(q, tol, spec, c)
+                    if new == assign:
+                        break
+                    assign = new
+                key_set = tuple(sorted(assign.items()))
+                if key_set in tried or 0 not in assign.values() or len(assign) < spec.min_peaks:
+                    continue
+                tried.add(key_set)
+                c, c_std, redchi = _refine(q, q_std, spec, assign)
+                top = max(assign.values())
+                missing = (top + 1) - len(assign)
+                score = len(assign) - missing_penalty * missing
+                key = (score, -rank, -(redchi if np.isfinite(redchi) else 0.0))
+                if best is None or key > best[0]:
+                    best = (key, spec, assign, c, c_std, redchi, score)
     if best is None:
         return None
     _, spec, assign, c, c_std, redchi, score = best

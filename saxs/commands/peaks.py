@@ -43,6 +43,9 @@ def register(subparsers) -> None:
                         help="smallest accepted area / sigma(area) of a peak (default 5)")
     parser.add_argument("--max-rel-fwhm", type=float, default=0.15, metavar="W",
                         help="largest accepted FWHM / q of a Bragg peak (default 0.15)")
+    parser.add_argument("--ratio-tolerance", type=float, default=0.005, metavar="R",
+                        help="relative tolerance of a peak's match to a phase's reflection, on top of 3 fitted "
+                             "standard deviations (default 0.005)")
     series = parser.add_mutually_exclusive_group()
     series.add_argument("--by", metavar="KEY", default=None,
                         help="series value of each file from its metadata: 'temperature' or a provenance key")
@@ -119,13 +122,15 @@ def run(args) -> int:
     if args.values is not None and len(args.values) != len(args.data):
         raise InputError(None, "--values", f"{len(args.data)} numbers, one per DATA file", got=len(args.values))
     settings = PeakSettings(min_significance=args.min_significance, max_rel_fwhm=args.max_rel_fwhm)
+    if not (0 < args.ratio_tolerance < 0.1):
+        raise InputError(None, "--ratio-tolerance", "a relative tolerance between 0 and 0.1", got=args.ratio_tolerance)
     q_range = tuple(args.q_range) if args.q_range is not None else None
 
     profiles, searches, phases = [], [], []
     for path in args.data:
         profile = load_profile(path, q_unit=args.q_unit)
         search = find_peaks(profile, settings=settings, q_range=q_range, source=str(path))
-        phase = index_peaks(search.peaks)
+        phase = index_peaks(search.peaks, ratio_tolerance=args.ratio_tolerance)
         log.info("%s: %d peak(s), phase %s", path, len(search.peaks), phase.type if phase else None)
         profiles.append(profile)
         searches.append(search)
@@ -154,6 +159,7 @@ def run(args) -> int:
                     "phase": phase.as_dict() if phase is not None else None,
                     "broad_maxima": [b.as_dict() for b in search.broad_maxima],
                     "settings": {"min_significance": settings.min_significance, "max_rel_fwhm": settings.max_rel_fwhm,
+                                 "ratio_tolerance": args.ratio_tolerance,
                                  "q_range": list(q_range) if q_range else None},
                 }
                 for path, search, phase in zip(args.data, searches, phases)
