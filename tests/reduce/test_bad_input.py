@@ -107,3 +107,34 @@ def test_cli_success(tmp_path, lima_file, capsys):
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["outputs"][0]["frames_used"] == 3 and summary["failures"] == []
+
+
+def test_cli_missing_file_exit_2(tmp_path, capsys):
+    code = main(["reduce", str(tmp_path / "nope.h5"), "-o", str(tmp_path / "out")])
+    assert code == 2
+    assert "nope.h5" in capsys.readouterr().err
+
+
+def test_bad_scaler_channel_names_key(tmp_path):
+    path = make_lima(tmp_path / "badch.h5", seed=1, header=synth.header(HSI1=9))
+    with pytest.raises(InputError) as err:
+        reduce_file(path, ReductionOptions(npt=30))
+    assert str(path) in str(err.value) and "HSI1" in str(err.value)
+
+
+def test_frame_with_zero_monitor_is_skipped_and_reported(tmp_path):
+    path = make_lima(tmp_path / "beamloss.h5", seed=1, i1=np.array([1e6, 0.0, 1e6]))
+    reduced = reduce_file(path, ReductionOptions(npt=30))
+    assert reduced.n_frames == 3 and reduced.frames_used == 2
+    assert [p.provenance["frame_index"] for p in reduced.frames] == [0, 2]
+    assert any("skipped" in w for w in reduced.warnings)
+    assert reduced.average.provenance["skipped_frames"] == [1]
+
+
+def test_lima_file_without_header_group(tmp_path):
+    path = tmp_path / "noheader.h5"
+    with h5py.File(path, "w") as f:
+        f.create_dataset("entry_0000/instrument/det/data", data=np.zeros((1, 4, 5), np.uint32))
+        f["entry_0000/measurement/data"] = h5py.SoftLink("/entry_0000/instrument/det/data")
+    with pytest.raises(InputError, match="header"):
+        reduce_file(path, ReductionOptions(npt=30))
