@@ -363,7 +363,9 @@ def _skipped_sample_report(task: PlannedTask) -> dict[str, Any]:
     """Key results of a sample that --resume did not recompute, read back from its file."""
     import mcfit
 
-    fit = mcfit.read_result(task.output, group="fit")
+    from .results import fit_group
+
+    fit = mcfit.read_result(task.output, group=fit_group(task.output))
     s = fit.summary()
     return {"name": task.name, "output": task.output, "seed": int(task.job.seed), "chi2_reduced": s["chi2_reduced"],
             "populations": s["populations"],

@@ -37,6 +37,14 @@ def _text(value) -> str:
     return str(value)
 
 
+def fit_group(path) -> str:
+    """Path of the fit result group in a sample file: ``<default entry>/fit``."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        return f"{_text(f.attrs['default'])}/fit"
+
+
 def file_kind(path) -> str:
     """``"sample"`` or ``"series"`` for a batch result file; InputError for anything else."""
     import h5py
@@ -46,12 +54,13 @@ def file_kind(path) -> str:
         with h5py.File(path, "r") as f:
             if SERIES_ATTR in f.attrs:
                 return "series"
-            if "fit" in f and _text(f["fit"].attrs.get("program", "")) == "mcfit":
+            entry = _text(f.attrs.get("default", ""))
+            if entry and f"{entry}/fit" in f and _text(f[f"{entry}/fit"].attrs.get("program", "")) == "mcfit":
                 return "sample"
     except OSError as exc:
         raise InputError(path, "file", "a readable HDF5 result file of saxs batch or saxs fit",
                          got=str(exc).split(":")[0]) from exc
-    raise InputError(path, "content", "a sample result (with a 'fit' group) or a series summary of saxs batch")
+    raise InputError(path, "content", "a sample result (a fit group in its default entry) or a series summary of saxs batch")
 
 
 def kinds_for(path) -> tuple[str, ...]:
@@ -73,7 +82,7 @@ def sample_figure(path, kind: str):
     from ..nxcansas import read_nxcansas
 
     path = Path(path)
-    fit = mcfit.read_result(path, group="fit")
+    fit = mcfit.read_result(path, group=fit_group(path))
     name = path.stem
     if kind == "fit":
         curve = read_nxcansas(path)  # the @default entry: the curve that was fitted

@@ -19,13 +19,16 @@ Sample file layout (``samples/<name>.h5``, NXcanSAS)::
                          @saxs_batch_fingerprint, @saxs_batch_inputs (JSON: input stamps, settings),
                          @sample, @seed
     subtracted           SASentry: blank-subtracted curve per cm of sample (1/cm when calibrated)
-    reduced              SASentry: screened frame average of the sample (arbitrary units)
-    fit                  NXprocess: the mcfit result (layout in mcfit.results)
-    peaks                NXcollection: q_nm, q_nm_std, fwhm_nm, fwhm_nm_std, area, area_std,
+      fit                NXprocess: the mcfit result of this curve (layout in mcfit.results)
+      peaks              NXcollection: q_nm, q_nm_std, fwhm_nm, fwhm_nm_std, area, area_std,
                          amplitude, amplitude_std, significance (n_peaks,); broad_maxima_q_nm;
                          @phase (JSON: null or the indexed phase)
-    screen               NXcollection: the screening summary (frames used / dropped and why)
-    metadata             NXcollection: the sample's series metadata from the beamtime file
+      screen             NXcollection: the screening summary (frames used / dropped and why)
+      metadata           NXcollection: the sample's series metadata from the beamtime file
+    reduced              SASentry: screened frame average of the sample (arbitrary units)
+
+(``fit``, ``peaks``, ``screen``, ``metadata`` live in the default entry, ``reduced`` when nothing was
+subtracted: SasView's reader refuses files with non-SASentry groups at the root.)
 """
 
 from __future__ import annotations
@@ -376,18 +379,21 @@ def process_sample(job: SampleJob) -> dict[str, Any]:
             search = find_peaks(curve, source=job.name)
             phase = index_peaks(search.peaks) if search.peaks else None
 
+    entries = [("subtracted", subtracted)] if subtracted is not None else []
+    entries.append(("reduced", average))
+
     def extra(f):
         _stamp(f, job)
         f.attrs["sample"] = job.name
         f.attrs["seed"] = int(job.seed)
-        result.to_hdf5(f.create_group("fit"))
+        # inside the fitted SASentry: SasView's reader refuses files with other groups at the root
+        entry = f[entries[0][0]]
+        result.to_hdf5(entry.create_group("fit"))
         if search is not None:
-            _peaks_group(f, search, phase)
-        _write_summary_group(f, "screen", screen.summary())
-        _write_summary_group(f, "metadata", job.metadata)
+            _peaks_group(entry, search, phase)
+        _write_summary_group(entry, "screen", screen.summary())
+        _write_summary_group(entry, "metadata", job.metadata)
 
-    entries = [("subtracted", subtracted)] if subtracted is not None else []
-    entries.append(("reduced", average))
     with timer("write"):
         write_nxcansas(job.output, entries, default=entries[0][0], extra=extra)
     with timer("figures"):

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from .results import SERIES_ATTR, draw_series_figures
+from .results import SERIES_ATTR, draw_series_figures, fit_group
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def _member(job: SeriesJob, k: int):
     from ..profile import Profile1D
 
     path = job.sample_outputs[k]
-    fit = mcfit.read_result(path, group="fit")
+    fit = mcfit.read_result(path, group=fit_group(path))
     curve = read_nxcansas(path)
     h = fit.histogram
     value = job.values[k]

@@ -32,6 +32,8 @@ def set_fit(beamtime_dir: Path, **values) -> None:
     text = path.read_text()
     for key, value in values.items():
         text, n = re.subn(rf"(?m)^{key} = .*$", f"{key} = {json.dumps(value)}", text)
+        if n == 0:
+            text, n = re.subn(r"(?m)^\[fit\]$", f"[fit]\n{key} = {json.dumps(value)}", text)
         assert n == 1, key
     path.write_text(text)
 
