@@ -83,11 +83,7 @@ def test_sigma_is_propagated_poisson(tmp_path, pixels):
     expected_i = n_pix * (400.0 - dark_level) / norm
     # pyFAI computes q in float32: a pixel within 1e-4 bin widths of a bin edge may fall on either
     # side, so such bins (a handful: the first one holds the pixel defining the range) are left out.
-    dq = np.min(np.diff(frame.q_nm))
-    position = (pixels.q_nm.ravel() - frame.q_nm[0]) / dq + 0.5
-    near_edge = np.abs(position - np.rint(position)) < 1e-4
-    ambiguous = np.isin(np.rint((frame.q_nm - frame.q_nm[0]) / dq),
-                        np.concatenate([np.rint(position[near_edge]), np.rint(position[near_edge]) - 1]))
+    ambiguous = ~_unambiguous_bins(frame.q_nm, pixels)
     assert ambiguous.sum() <= 5
     # pyFAI sums in float32: relative agreement 1e-4
     np.testing.assert_allclose(frame.sigma[~ambiguous], expected_sigma[~ambiguous], rtol=1e-4)
@@ -171,3 +167,31 @@ def test_dark_statistics_on_low_count_poisson_stack(tmp_path):
     # Poisson variance of a mean of the kept frames: 10 frames, 9 where the zinger was rejected
     np.testing.assert_allclose(mean_var[:, 10:], mean[:, 10:] / 10, rtol=1e-12)
     np.testing.assert_allclose(mean_var[:, :10], mean[:, :10] / 9, rtol=1e-12)
+
+
+@pytest.mark.parametrize("factor", [0.99, 0.5])
+def test_noise_free_wide_angle_frame_matches_solid_angle_and_polarisation(tmp_path, factor):
+    """At 0.1 m (2theta up to 35 deg) solid angle and polarisation change I by ~40 % and ~20 %:
+    a noise-free frame must reduce to the binned analytic expectation within 1e-4 (float32 sums),
+    and a wrong polarisation factor must not."""
+    pixels = synth.analytic_pixels(distance_m=0.1, polarization_factor=factor)
+    monitor = 1e9        # ~1e5-1e6 counts per pixel: rounding to integers is < 1e-5
+    counts = np.rint(synth.guinier(pixels.q_nm) * pixels.solid_angle_sr * pixels.polarization * monitor)
+    path = write_lima(tmp_path / "wide.h5", counts[np.newaxis], synth.header(SampleDistance=0.1),
+                      detector="pilatus", scalers=synth.scalers([2 * monitor], [monitor]))
+    reduced = reduce_file(path, ReductionOptions(npt=60, method=NO_SPLIT, polarization_factor=factor))
+    frame = reduced.frames[0]
+    expected = binned_model(frame.q_nm, pixels, synth.guinier)
+    good = _unambiguous_bins(frame.q_nm, pixels)
+    np.testing.assert_allclose(frame.intensity[good], expected[good], rtol=1e-4)
+    wrong = reduce_file(path, ReductionOptions(npt=60, method=NO_SPLIT, polarization_factor=-factor))
+    assert not np.allclose(wrong.frames[0].intensity[good], expected[good], rtol=1e-3)
+
+
+def _unambiguous_bins(q_bins, pixels):
+    """Bins with no pixel within 1e-4 bin widths of an edge (float32 q could put it either side)."""
+    dq = np.min(np.diff(q_bins))
+    position = (pixels.q_nm.ravel() - q_bins[0]) / dq + 0.5
+    near = np.rint(position[np.abs(position - np.rint(position)) < 1e-4])
+    index = np.rint((q_bins - q_bins[0]) / dq)
+    return ~np.isin(index, np.concatenate([near, near - 1]))
