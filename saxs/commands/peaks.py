@@ -25,9 +25,11 @@ order (0, 1, 2, ...). Each track gives its area +- sigma per file and 'vanishes_
 series value from which on the peak is no longer significant (melting).
 
 JSON (--json): {"files": [{"file", "peaks": [{"q_nm", "q_nm_std", "fwhm_nm", "area",
-"significance", ...}], "phase": {"type", "d_nm", "d_nm_std", "orders", "unexplained", ...} or null,
+"significance", "order", ...}], "phase": {"type", "d_nm", "d_nm_std", "orders", "unexplained", ...} or null,
 "broad_maxima": [{"q_nm", ...}]}], "tracks": [{"q_nm", "values", "area", "area_std", "present",
 "vanishes_at"}], "series_key"}. Phase orders: lamellar n; hexagonal h^2+hk+k^2; cubic h^2+k^2+l^2.
+d_nm is the lattice parameter: lamellar d = 2 pi n / q_n; hexagonal a = 4 pi sqrt(N) / (sqrt(3) q);
+cubic a = 2 pi sqrt(N) / q. A peak's "order" is null when the phase does not explain it.
 """
 
 
@@ -110,6 +112,16 @@ def series_value(profile, key: str, path) -> float:
     return number
 
 
+def _order_of(q_nm: float, phase) -> int | None:
+    """The phase's order N of the peak at ``q_nm``, or None when the peak is not indexed."""
+    if phase is None:
+        return None
+    for q, order in zip(phase.indexed_q_nm, phase.orders):
+        if q == q_nm:
+            return int(order)
+    return None
+
+
 def run(args) -> int:
     import logging
 
@@ -155,7 +167,7 @@ def run(args) -> int:
             "files": [
                 {
                     "file": str(path),
-                    "peaks": [p.as_dict() for p in search.peaks],
+                    "peaks": [dict(p.as_dict(), order=_order_of(p.q_nm, phase)) for p in search.peaks],
                     "phase": phase.as_dict() if phase is not None else None,
                     "broad_maxima": [b.as_dict() for b in search.broad_maxima],
                     "settings": {"min_significance": settings.min_significance, "max_rel_fwhm": settings.max_rel_fwhm,

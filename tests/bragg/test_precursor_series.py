@@ -79,6 +79,7 @@ def test_cli_series_by_temperature_json_and_h5(tmp_path, capsys):
     assert [f["file"] for f in summary["files"]] == paths
     first = summary["files"][0]
     assert set(first["peaks"][0]) >= {"q_nm", "q_nm_std", "fwhm_nm", "area", "significance"}
+    assert [p["order"] for p in first["peaks"]] == [1, 2]
     assert first["phase"]["type"] == "lamellar"
     assert first["phase"]["orders"] == [1, 2] and all(isinstance(o, int) for o in first["phase"]["orders"])
     assert first["phase"]["d_nm"] == pytest.approx(3.41, abs=0.02)
@@ -113,3 +114,19 @@ def test_cli_values_override_and_count_mismatch(tmp_path, capsys):
     assert main(["peaks", *paths, "--values", "25", "50", "100", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert [t["vanishes_at"] for t in summary["tracks"]] == [100.0, 100.0]
+
+
+def test_cli_by_provenance_key(tmp_path, capsys):
+    # any other --by KEY is read from the entry's provenance (here the seed the synthetic curve
+    # recorded: 11, 12, 13 for 25, 50, 100 C), so the tracks run over that value
+    paths = []
+    for profile, (t, _, _) in zip(precursor_series(), PRECURSOR_SERIES):
+        path = tmp_path / f"cdmyr_{t:g}C.h5"
+        write_nxcansas(path, [("sasentry01", profile)])
+        paths.append(str(path))
+    assert main(["peaks", *paths, "--by", "seed", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["series_key"] == "seed"
+    assert [t["vanishes_at"] for t in summary["tracks"]] == [13.0, 13.0]
+    assert main(["peaks", *paths, "--by", "no_such_key"]) == 2
+    assert "no_such_key" in capsys.readouterr().err
