@@ -35,7 +35,7 @@ The liquid's intensity is ``particles + (1 - phi_total) * solvent + Bragg peaks 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -107,9 +107,9 @@ class Layer:
     def to_dict(self) -> dict:
         d = {k: getattr(self, k) for k in ("name", "material", "thickness_mm", "mu_per_cm", "solvent",
                                             "contrast_1e6_per_A2")}
-        d["populations"] = [vars(p).copy() for p in self.populations]
-        d["bragg_peaks"] = [vars(p).copy() for p in self.bragg_peaks]
-        d["correlation_peaks"] = [vars(p).copy() for p in self.correlation_peaks]
+        d["populations"] = [asdict(p) for p in self.populations]
+        d["bragg_peaks"] = [asdict(p) for p in self.bragg_peaks]
+        d["correlation_peaks"] = [asdict(p) for p in self.correlation_peaks]
         return d
 
     @classmethod
@@ -282,7 +282,7 @@ class GroundTruth:
             "normalization_factor": self.normalization_factor,
             "n0_per_frame": list(self.n0_per_frame),
             "layers": [l.to_dict() for l in self.layers],
-            "bubble": None if self.bubble is None else vars(self.bubble).copy(),
+            "bubble": None if self.bubble is None else asdict(self.bubble),
             "metadata": dict(self.metadata),
             # derived, for readers without this module:
             "transmission": self.transmission,
