@@ -336,6 +336,68 @@ def load_profile(path, *, q_unit: str | None = None, entry: str | None = None) -
     return read_text_profile(path, q_unit=q_unit or "nm^-1")
 
 
+def write_series_nxdata(parent: h5py.Group, name: str, q_nm, intensity, sigma, t, *,
+                        intensity_unit: str = "arbitrary", t_units: str | None = "s",
+                        t_long_name: str | None = None) -> h5py.Group:
+    """Write a plain NXdata ``I(t, q)`` (a time or frame series) for generic NeXus viewers.
+
+    Not a SASdata group (SasView reads the SASentry groups); put it in its own NXentry so that no
+    ``title``/``run`` field of it is mistaken for a SASentry's.
+
+    Parameters
+    ----------
+    parent : h5py.Group
+        Group to create it in (e.g. an NXentry ``series``).
+    name : str
+        Group name.
+    q_nm : ndarray, shape (n_q,)
+        q, 1/nm.
+    intensity, sigma : ndarray, shape (n_t, n_q)
+        I and its standard uncertainty (``I_errors`` is a hard link to ``Idev``).
+    t : ndarray, shape (n_t,)
+        Time (``t_units``) or frame index (``t_units=None``).
+    intensity_unit : str, optional
+        ``"arbitrary"`` or ``"1/cm"``.
+    t_units : str or None, optional
+        Unit of ``t``; None for a dimensionless index.
+    t_long_name : str, optional
+        Axis label.
+
+    Returns
+    -------
+    h5py.Group
+        The NXdata group (``@signal=I``, ``@axes=[t, Q]``).
+    """
+    intensity = np.asarray(intensity, dtype=np.float64)
+    sigma = np.asarray(sigma, dtype=np.float64)
+    q_nm = np.asarray(q_nm, dtype=np.float64)
+    t = np.asarray(t)
+    if intensity.ndim != 2 or intensity.shape != sigma.shape or intensity.shape != (t.size, q_nm.size):
+        raise ValueError(f"intensity and sigma must have shape (n_t, n_q) = {(t.size, q_nm.size)}; "
+                         f"got {intensity.shape} and {sigma.shape}")
+    data = parent.create_group(name)
+    _set_class(data, "NXdata")
+    data.attrs["signal"] = "I"
+    data.attrs["axes"] = ["t", "Q"]
+    data.attrs["t_indices"] = np.int32(0)
+    data.attrs["Q_indices"] = np.int32(1)
+    ds = data.create_dataset("I", data=intensity)
+    ds.attrs["units"] = intensity_unit
+    ds.attrs["uncertainties"] = "Idev"
+    dev = data.create_dataset("Idev", data=sigma)
+    dev.attrs["units"] = intensity_unit
+    data["I_errors"] = dev
+    q = data.create_dataset("Q", data=q_nm)
+    q.attrs["units"] = "1/nm"
+    tt = data.create_dataset("t", data=t)
+    if t_units is not None:
+        tt.attrs["units"] = t_units
+    if t_long_name is not None:
+        tt.attrs["long_name"] = t_long_name
+    return data
+
+
 __all__ = [
     "write_nxcansas", "write_sasentry", "write_value", "read_nxcansas", "list_entries", "load_profile",
+    "write_series_nxdata",
 ]

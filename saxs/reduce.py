@@ -392,7 +392,7 @@ def write_reduced(reduced: ReducedData, out_path) -> Path:
     Path
         The written file.
     """
-    from .nxcansas import write_nxcansas, write_value
+    from .nxcansas import write_nxcansas, write_series_nxdata, write_value
 
     entries = [(frame_entry_name(_frame_index(p, k)), p) for k, p in enumerate(reduced.frames)]
     entries.append((AVERAGE_ENTRY, reduced.average))
@@ -404,31 +404,18 @@ def write_reduced(reduced: ReducedData, out_path) -> Path:
         # No `title`/`run`/`definition` fields here: SasView's loader would copy them onto the
         # SASentry it read last. The description goes in an attribute instead.
         entry.attrs["description"] = f"I(t, q) per frame of {reduced.path.name}"
-        data = entry.create_group("frames")
-        data.attrs["NX_class"] = "NXdata"
-        data.attrs["signal"] = "I"
-        data.attrs["axes"] = ["t", "Q"]
-        data.attrs["t_indices"] = np.int32(0)
-        data.attrs["Q_indices"] = np.int32(1)
-        intensity = np.stack([p.intensity for p in reduced.frames])
-        ds = data.create_dataset("I", data=intensity)
-        ds.attrs["units"] = reduced.average.intensity_unit
-        ds.attrs["uncertainties"] = "Idev"
-        dev = data.create_dataset("Idev", data=np.stack([p.sigma for p in reduced.frames]))
-        dev.attrs["units"] = reduced.average.intensity_unit
-        data["I_errors"] = dev
-        q = data.create_dataset("Q", data=reduced.average.q_nm)
-        q.attrs["units"] = "1/nm"
         indices = np.array([_frame_index(p, k) for k, p in enumerate(reduced.frames)], dtype=np.int64)
         exposure = reduced.monitors.exposure_s
         if exposure.size and np.all(np.isfinite(exposure)):
-            starts = np.concatenate([[0.0], np.cumsum(exposure)[:-1]])
-            t = data.create_dataset("t", data=starts[indices])
-            t.attrs["units"] = "s"
-            t.attrs["long_name"] = "frame start time from the exposure times (s)"
+            t = np.concatenate([[0.0], np.cumsum(exposure)[:-1]])[indices]
+            t_units, t_name = "s", "frame start time from the exposure times (s)"
         else:
-            t = data.create_dataset("t", data=indices.astype(np.float64))
-            t.attrs["long_name"] = "frame index"
+            t, t_units, t_name = indices.astype(np.float64), None, "frame index"
+        data = write_series_nxdata(entry, "frames", reduced.average.q_nm,
+                                   np.stack([p.intensity for p in reduced.frames]),
+                                   np.stack([p.sigma for p in reduced.frames]), t,
+                                   intensity_unit=reduced.average.intensity_unit, t_units=t_units,
+                                   t_long_name=t_name)
         data.create_dataset("frame_index", data=indices)
         mon = entry.create_group("monitors")
         mon.attrs["NX_class"] = "NXcollection"
