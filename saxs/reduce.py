@@ -236,6 +236,9 @@ def _corrections(raw, geometry: Geometry, options: ReductionOptions, file_prov: 
         flat = read_flat(options.flat, geometry.shape)
         file_prov["flat_file"] = str(options.flat)
     mask = static_mask(geometry, mask_file=options.mask, flat=flat)
+    if mask.all():
+        raise InputError(options.mask or options.flat or raw.path, "mask", "at least one unmasked pixel",
+                         got="every pixel masked")
     if options.mask is not None:
         file_prov["mask_file"] = str(options.mask)
     if options.polarization_factor is not None:

@@ -138,3 +138,11 @@ def test_lima_file_without_header_group(tmp_path):
         f["entry_0000/measurement/data"] = h5py.SoftLink("/entry_0000/instrument/det/data")
     with pytest.raises(InputError, match="header"):
         reduce_file(path, ReductionOptions(npt=30))
+
+
+def test_mask_that_masks_everything_names_mask_file(tmp_path, lima_file):
+    mask = tmp_path / "all.npy"
+    np.save(mask, np.ones(synth.SHAPE, dtype=np.uint8))
+    with pytest.raises(InputError) as err:
+        reduce_file(lima_file, ReductionOptions(npt=30, mask=mask))
+    assert str(err.value).startswith(str(mask))
