@@ -29,14 +29,14 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 import numpy as np
 
 from . import __version__
 from .average import UNCERTAINTY_RULES, average_profiles
 from .errors import InputError
-from .frames import Monitors, header_float, open_raw
+from .frames import EXPOSURE_KEY, Monitors, header_float, open_raw
 from .geometry import Geometry
 from .integrate import DARK_STATISTICS, DEFAULT_METHOD, Corrections, integrate_frame, read_dark, read_flat, static_mask
 from .profile import Profile1D, SampleInfo
@@ -54,6 +54,9 @@ DEFAULT_POLARIZATION = 0.99
 EXPOSURE_ONLY = "exposure only (no monitor values)"
 
 NORMALIZE_CHOICES = ("i1", "i0", "none")
+
+#: Header keys naming the mask / dark / flat files the acquisition used (recorded, not applied).
+HEADER_FILE_KEYS = ("MaskFileName", "DarkFileName", "FlatfieldFileName")
 
 
 @dataclass(frozen=True)
@@ -225,7 +228,7 @@ def _corrections(raw, geometry: Geometry, options: ReductionOptions, file_prov: 
                                                                statistic=options.dark_statistic)
         file_prov.update(dark_file=str(options.dark), dark_frames=n_dark, dark_statistic=options.dark_statistic,
                          dark_exposure_s=dark_exposure)
-        exposure = header_float(header, "ExposureTime", raw.path, required=False)
+        exposure = header_float(header, EXPOSURE_KEY, raw.path, required=False)
         if exposure is not None and np.isfinite(dark_exposure) and not math.isclose(exposure, dark_exposure,
                                                                                       rel_tol=0.01):
             message = (f"{raw.path}: ExposureTime {exposure:g} s differs from the dark's ({options.dark}: "
@@ -301,13 +304,14 @@ def reduce_file(path, options: ReductionOptions | None = None) -> ReducedData:
         else:
             nf = header_float(raw.header, "NormalizationFactor", raw.path, default=1.0)
             if nf <= 0:
-                raise InputError(raw.path, "NormalizationFactor", "a positive number", got=raw.header["NormalizationFactor"])
-        summary = geometry.summary()
+                raise InputError(raw.path, "NormalizationFactor", "a positive number",
+                                 got=raw.header["NormalizationFactor"])
         file_prov: dict[str, Any] = {
             "input_file": str(path), "input_format": raw.format, "n_frames": raw.n_frames,
             "title": raw.header.get("Title", ""),
-            "geometry": summary, "distance_mm": geometry.distance_mm, "wavelength_nm": geometry.wavelength_nm,
-            "detector": geometry.detector, "geometry_source": geometry.source,
+            "geometry": geometry.summary(), "distance_mm": geometry.distance_mm,
+            "wavelength_nm": geometry.wavelength_nm, "detector": geometry.detector,
+            "geometry_source": geometry.source,
             "normalization": norm_label, "normalization_factor": nf, "monitor_source": monitors.source,
             "solid_angle": "absolute, sr (pyFAI solidAngleArray(absolute=True))",
             "error_model": "poisson (raw counts + dark variance)", "method": list(options.method),
@@ -315,10 +319,9 @@ def reduce_file(path, options: ReductionOptions | None = None) -> ReducedData:
             "intensity_meaning": INTENSITY_MEANING, "software": "saxs-insitu", "software_version": __version__,
             "pyfai_version": pyFAI.version,
         }
-        for key in ("mask_file", "dark_file", "flat_file"):
-            header_key = {"mask_file": "MaskFileName", "dark_file": "DarkFileName", "flat_file": "FlatfieldFileName"}[key]
-            if header_key in raw.header:
-                file_prov[f"header_{header_key}"] = raw.header[header_key]
+        for key in HEADER_FILE_KEYS:  # what the acquisition says it used, for the record only
+            if key in raw.header:
+                file_prov[f"header_{key}"] = raw.header[key]
         corrections = _corrections(raw, geometry, options, file_prov, warnings)
         results = []
         skipped = []
@@ -540,10 +543,11 @@ def _profile_from_entry(path: Path, f, name: str, *, shared: Mapping[str, Any] |
     prov.update(reduced_file=str(path), reduced_entry=name)
     sample = entry.get("sassample")
     sample_name = sample["name"][()] if sample is not None and "name" in sample else name
+    if isinstance(sample_name, bytes):
+        sample_name = sample_name.decode()
     return Profile1D(q_nm=q[()], intensity=intensity[()], sigma=sigma[()],
                      intensity_unit="1/cm" if unit == "1/cm" else "arbitrary",
-                     sample=SampleInfo(name=sample_name.decode() if isinstance(sample_name, bytes) else str(sample_name)),
-                     provenance=prov)
+                     sample=SampleInfo(name=str(sample_name)), provenance=prov)
 
 
 def default_output_name(raw_path) -> str:
