@@ -128,17 +128,76 @@ def linear_scale_background(model, y, w, bg_mode, bg_value):
 
 
 @numba.njit(**_JIT)
+def _constants(y, w, bg_mode, bg_value):
+    """Data sums used at every step: sum w, sum w y' and sum w (y' - ybar)**2 (free background; y' = y)
+    or sum w (y - b)**2 (fixed background b; then y' = y - b and ybar = 0)."""
+    n = y.shape[0]
+    sw = 0.0
+    swy = 0.0
+    for k in range(n):
+        yk = y[k] - bg_value if bg_mode == BG_FIXED else y[k]
+        sw += w[k]
+        swy += w[k] * yk
+    ybar = swy / sw if bg_mode == BG_FIT else 0.0
+    syy = 0.0
+    for k in range(n):
+        yk = y[k] - bg_value if bg_mode == BG_FIXED else y[k]
+        d = yk - ybar
+        syy += w[k] * d * d
+    return sw, swy, syy
+
+
+@numba.njit(**_JIT)
+def candidate_chi2(q_nm, y, w, model, basis_row, radius_nm, column, sw, swy, syy, bg_mode, bg_value):
+    """Fill column = V(R) F(qR)**2 and return (s, b, chi2) for the candidate model - basis_row + column.
+
+    One pass accumulates S_m = sum w m, S_mm = sum w m**2, S_my = sum w m y' of the candidate m;
+    then free background: s = (S_my - S_m S_y/S_w) / (S_mm - S_m**2/S_w), b = (S_y - s S_m)/S_w,
+    chi2 = S_yy,c - s (S_my - S_m S_y/S_w) (s < 0 -> s = 0, b = ybar, chi2 = S_yy,c);
+    fixed background b: s = S_my/S_mm, chi2 = S_yy,b - s S_my (s clipped at 0 likewise).
+    """
+    volume = 4.0 / 3.0 * np.pi * radius_nm * radius_nm * radius_nm
+    sm = 0.0
+    smm = 0.0
+    smy = 0.0
+    for k in range(q_nm.shape[0]):
+        f = sphere_amplitude_scalar(q_nm[k] * radius_nm)
+        c = volume * f * f
+        column[k] = c
+        m = model[k] - basis_row[k] + c
+        wm = w[k] * m
+        yk = y[k] - bg_value if bg_mode == BG_FIXED else y[k]
+        sm += wm
+        smm += wm * m
+        smy += wm * yk
+    if bg_mode == BG_FIT:
+        cov = smy - sm * swy / sw
+        var = smm - sm * sm / sw
+        s = cov / var if var > 0.0 else 0.0
+        if s < 0.0:
+            s = 0.0
+        b = (swy - s * sm) / sw
+        return s, b, syy - s * cov
+    s = smy / smm if smm > 0.0 else 0.0
+    if s < 0.0:
+        s = 0.0
+    return s, bg_value, syy - s * smy
+
+
+@numba.njit(**_JIT)
 def run_one(q_nm, y, w, radii, state, r_min, r_max, log_radius, chi2_target, mode, extra_steps,
-            extra_factor, max_steps, bg_mode, bg_value, basis, model, candidate, column):
+            extra_factor, max_steps, bg_mode, bg_value, basis, model, column):
     """One Monte Carlo repetition, in place.
 
     radii (n_c,) initial radii, replaced by the final ones; state (1,) uint64 generator state;
     basis (n_c, n_q) work array: basis[i] = V(R_i) F(q R_i)**2; model (n_q,) = sum_i basis[i];
-    candidate, column (n_q,) work arrays. chi2_target is the total (not reduced) chi-square at the
-    convergence criterion. A step draws an index i and a radius r, forms
-    candidate = model - basis[i] + column(r), refits (s, b) in closed form and keeps the change if
-    chi2 decreases. Returns (scale, background, chi2, steps, accepted, crossing_step, stop_code);
-    crossing_step = -1 when chi2 never reached chi2_target.
+    column (n_q,) work array. chi2_target is the total (not reduced) chi-square at the convergence
+    criterion. Step t tries contribution i = t mod n_c (each in turn, as McSAS) with a radius r drawn
+    from the generator; the candidate model - basis[i] + column(r) is refitted (s, b) in closed form
+    (:func:`candidate_chi2`) and kept if chi2 decreases. Returns (scale, background, chi2, steps,
+    accepted, crossing_step, stop_code); crossing_step = -1 when chi2 never reached chi2_target. The
+    returned (s, b, chi2) are recomputed from the final contributions by the two-pass
+    :func:`linear_scale_background` (no running-sum drift).
     """
     n_c = radii.shape[0]
     n_q = q_nm.shape[0]
@@ -148,6 +207,7 @@ def run_one(q_nm, y, w, radii, state, r_min, r_max, log_radius, chi2_target, mod
         sphere_column(q_nm, radii[i], basis[i])
         for k in range(n_q):
             model[k] += basis[i, k]
+    sw, swy, syy = _constants(y, w, bg_mode, bg_value)
     s, b, chi2 = linear_scale_background(model, y, w, bg_mode, bg_value)
     steps = 0
     accepted = 0
@@ -162,21 +222,17 @@ def run_one(q_nm, y, w, radii, state, r_min, r_max, log_radius, chi2_target, mod
                 break
         if steps >= max_steps:
             break
-        i = int(uniform01(state) * n_c)
+        i = steps % n_c
         r = draw_radius(state, r_min, r_max, log_radius)
-        sphere_column(q_nm, r, column)
-        for k in range(n_q):
-            candidate[k] = model[k] - basis[i, k] + column[k]
-        s_new, b_new, chi2_new = linear_scale_background(candidate, y, w, bg_mode, bg_value)
+        s_new, b_new, chi2_new = candidate_chi2(q_nm, y, w, model, basis[i], r, column, sw, swy, syy,
+                                                bg_mode, bg_value)
         steps += 1
         if chi2_new < chi2:
             accepted += 1
             radii[i] = r
             for k in range(n_q):
+                model[k] += column[k] - basis[i, k]
                 basis[i, k] = column[k]
-                model[k] = candidate[k]
-            s = s_new
-            b = b_new
             chi2 = chi2_new
             if crossing < 0 and chi2 <= chi2_target:
                 crossing = steps
@@ -210,12 +266,11 @@ def run_repetitions(q_nm, y, w, seeds, n_contributions, r_min, r_max, log_radius
         for i in range(n_contributions):
             radii[j, i] = draw_radius(state, r_min, r_max, log_radius)
         basis = np.empty((n_contributions, n_q))
-        candidate = np.empty(n_q)
         column = np.empty(n_q)
         model = np.empty(n_q)
         s, b, chi2, steps, accepted, crossing, stop = run_one(
             q_nm, y, w, radii[j], state, r_min, r_max, log_radius, chi2_target, mode, extra_steps,
-            extra_factor, max_steps, bg_mode, bg_value, basis, model, candidate, column)
+            extra_factor, max_steps, bg_mode, bg_value, basis, model, column)
         for k in range(n_q):
             models[j, k] = model[k]
         records[j, 0] = s

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels import BG_FIT, MODE_MCSAS, STOP_CONVERGED, STOP_MAX_STEPS
+from .kernels import BG_FIT, BG_FIXED, MODE_MCSAS, STOP_CONVERGED, STOP_MAX_STEPS
 from .models import sphere_amplitude
 
 _MASK = (1 << 64) - 1
@@ -65,13 +65,38 @@ def linear_scale_background(model, y, w, bg_mode, bg_value):
     return float(s), float(b), float(np.sum(w * r * r))
 
 
+def _constants(y, w, bg_mode, bg_value):
+    """Twin of :func:`mcfit.kernels._constants`."""
+    yp = y - bg_value if bg_mode == BG_FIXED else y
+    sw = np.sum(w)
+    swy = np.sum(w * yp)
+    ybar = swy / sw if bg_mode == BG_FIT else 0.0
+    return float(sw), float(swy), float(np.sum(w * (yp - ybar) ** 2))
+
+
+def candidate_chi2(q_nm, y, w, model, basis_row, radius_nm, column, sw, swy, syy, bg_mode, bg_value):
+    """Twin of :func:`mcfit.kernels.candidate_chi2`."""
+    sphere_column(q_nm, radius_nm, column)
+    m = model - basis_row + column
+    yp = y - bg_value if bg_mode == BG_FIXED else y
+    sm, smm, smy = np.sum(w * m), np.sum(w * m * m), np.sum(w * m * yp)
+    if bg_mode == BG_FIT:
+        cov = smy - sm * swy / sw
+        var = smm - sm * sm / sw
+        s = max(cov / var if var > 0.0 else 0.0, 0.0)
+        return float(s), float((swy - s * sm) / sw), float(syy - s * cov)
+    s = max(smy / smm if smm > 0.0 else 0.0, 0.0)
+    return float(s), bg_value, float(syy - s * smy)
+
+
 def run_one(q_nm, y, w, radii, state, r_min, r_max, log_radius, chi2_target, mode, extra_steps,
-            extra_factor, max_steps, bg_mode, bg_value, basis, model, candidate, column):
+            extra_factor, max_steps, bg_mode, bg_value, basis, model, column):
     """Twin of :func:`mcfit.kernels.run_one`."""
     n_c = radii.shape[0]
     for i in range(n_c):
         sphere_column(q_nm, radii[i], basis[i])
     model[:] = basis.sum(axis=0)
+    sw, swy, syy = _constants(y, w, bg_mode, bg_value)
     s, b, chi2 = linear_scale_background(model, y, w, bg_mode, bg_value)
     steps = accepted = 0
     crossing = 0 if chi2 <= chi2_target else -1
@@ -82,18 +107,16 @@ def run_one(q_nm, y, w, radii, state, r_min, r_max, log_radius, chi2_target, mod
             break
         if steps >= max_steps:
             break
-        i = int(uniform01(state) * n_c)
+        i = steps % n_c
         r = draw_radius(state, r_min, r_max, log_radius)
-        sphere_column(q_nm, r, column)
-        candidate[:] = model - basis[i] + column
-        s_new, b_new, chi2_new = linear_scale_background(candidate, y, w, bg_mode, bg_value)
+        _, _, chi2_new = candidate_chi2(q_nm, y, w, model, basis[i], r, column, sw, swy, syy, bg_mode, bg_value)
         steps += 1
         if chi2_new < chi2:
             accepted += 1
             radii[i] = r
+            model += column - basis[i]
             basis[i] = column
-            model[:] = candidate
-            s, b, chi2 = s_new, b_new, chi2_new
+            chi2 = chi2_new
             if crossing < 0 and chi2 <= chi2_target:
                 crossing = steps
     model[:] = basis.sum(axis=0)
@@ -116,7 +139,7 @@ def run_repetitions(q_nm, y, w, seeds, n_contributions, r_min, r_max, log_radius
         basis = np.empty((n_contributions, n_q))
         model = np.empty(n_q)
         out = run_one(q_nm, y, w, radii[j], state, r_min, r_max, log_radius, chi2_target, mode,
-                      extra_steps, extra_factor, max_steps, bg_mode, bg_value, basis, model, np.empty(n_q), np.empty(n_q))
+                      extra_steps, extra_factor, max_steps, bg_mode, bg_value, basis, model, np.empty(n_q))
         models[j] = model
         records[j] = out
     return radii, models, records
@@ -124,5 +147,5 @@ def run_repetitions(q_nm, y, w, seeds, n_contributions, r_min, r_max, log_radius
 
 __all__ = [
     "splitmix64_next", "uniform01", "draw_radius", "sphere_column", "linear_scale_background",
-    "run_one", "run_repetitions", "STOP_CONVERGED",
+    "candidate_chi2", "run_one", "run_repetitions", "STOP_CONVERGED",
 ]
