@@ -318,9 +318,17 @@ class EdfFile(RawFile):
         self.header = {str(k): decode_value(v) for k, v in image.header.items()}
         self.detector_hint = self.header.get("DetectorInfo") or None
         self._headers: dict[int, dict[str, str]] = {0: self.header}
+        self._released: set[int] = set()
 
     def _get(self, index: int):
         self._check_index(index)
+        if index in self._released:
+            # fabio cannot read a frame again once its data were released: open the file afresh
+            import fabio
+
+            self.close()
+            self._image = fabio.open(str(self.path))
+            self._released.clear()
         if index == 0:
             return self._image
         try:
@@ -330,7 +338,10 @@ class EdfFile(RawFile):
 
     def frame(self, index: int) -> np.ndarray:
         image = self._get(index)
-        data = np.asarray(image.data, dtype=np.float64)
+        data = np.array(image.data, dtype=np.float64)
+        # fabio keeps every frame it has read in memory: release it, or a long series would pile up
+        del image.data
+        self._released.add(int(index))
         if data.shape != self.shape:
             raise InputError(self.path, f"frame {index}", f"shape {self.shape}", got=data.shape)
         return data

@@ -105,3 +105,19 @@ def test_frames_are_read_one_at_a_time(tmp_path):
     assert total == n_frames * 1.0
     # the whole file as float64 would be 200 frames (~25 MB); allow 10 frames of working memory
     assert peak < 10 * frame_bytes, peak / frame_bytes
+
+
+def test_edf_frames_are_read_one_at_a_time(tmp_path):
+    n_frames = 60
+    frame = (np.arange(np.prod(synth.SHAPE), dtype=np.uint32).reshape(synth.SHAPE) % 1000)
+    header = {"ExposureTime": "0.1"}
+    path = _write_edf(tmp_path / "long.edf", [frame + k for k in range(n_frames)], [header] * n_frames)
+    with open_raw(path) as raw:
+        assert raw.n_frames == n_frames
+        tracemalloc.start()
+        firsts = [float(f[0, 0]) for f in raw.iter_frames()]
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert firsts == [float(k) for k in range(n_frames)]
+    # the whole file as float64 would be 60 frames; allow 10 frames of working memory
+    assert peak < 10 * frame.size * 8, peak / (frame.size * 8)
