@@ -33,6 +33,13 @@ BG_FIXED = 1
 _C0, _C1, _C2, _C3, _C4, _C5 = _TAYLOR
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
+# pi/2 split for Cody-Waite range reduction (k * _PIO2_HI is exact for k < 2**20).
+_PIO2_HI = 1.57079632673412561417e+00
+_PIO2_LO = 6.07710050650619224932e-11
+_TWO_OVER_PI = 0.63661977236758134308
+#: Above this argument sincos falls back to the library sin and cos (reduction no longer exact).
+SINCOS_MAX = 1.0e5
+
 
 @numba.njit(**_JIT)
 def splitmix64_next(state):
@@ -61,6 +68,30 @@ def draw_radius(state, r_min, r_max, log_radius):
     if log_radius:
         return np.exp(np.log(r_min) + u * (np.log(r_max) - np.log(r_min)))
     return r_min + u * (r_max - r_min)
+
+
+@numba.njit(**_JIT)
+def sincos(x):
+    """(sin x, cos x) with one range reduction: k = round(2x/pi), r = x - k pi/2 (two-part pi/2),
+    Taylor series of sin r (to r**15) and cos r (to r**16) on |r| <= pi/4 (truncation < 5e-17),
+    then the quadrant k mod 4 picks the signs. Library sin and cos above SINCOS_MAX."""
+    if x > SINCOS_MAX or x < -SINCOS_MAX:
+        return np.sin(x), np.cos(x)
+    k = np.floor(x * _TWO_OVER_PI + 0.5)
+    r = (x - k * _PIO2_HI) - k * _PIO2_LO
+    r2 = r * r
+    sr = r * (1.0 + r2 * (-1.0 / 6.0 + r2 * (1.0 / 120.0 + r2 * (-1.0 / 5040.0 + r2 * (
+        1.0 / 362880.0 + r2 * (-1.0 / 39916800.0 + r2 * (1.0 / 6227020800.0 + r2 * (-1.0 / 1307674368000.0))))))))
+    cr = 1.0 + r2 * (-0.5 + r2 * (1.0 / 24.0 + r2 * (-1.0 / 720.0 + r2 * (1.0 / 40320.0 + r2 * (
+        -1.0 / 3628800.0 + r2 * (1.0 / 479001600.0 + r2 * (-1.0 / 87178291200.0 + r2 * (1.0 / 20922789888000.0))))))))
+    quadrant = int(k) & 3
+    if quadrant == 0:
+        return sr, cr
+    if quadrant == 1:
+        return cr, -sr
+    if quadrant == 2:
+        return -sr, -cr
+    return -cr, sr
 
 
 @numba.njit(**_JIT)
@@ -148,21 +179,40 @@ def _constants(y, w, bg_mode, bg_value):
 
 
 @numba.njit(**_JIT)
-def candidate_chi2(q_nm, y, w, model, basis_row, radius_nm, column, sw, swy, syy, bg_mode, bg_value):
+def inverse_q6(q_nm):
+    """1/q**6 per point (0 where q = 0: those points always take the Taylor branch)."""
+    out = np.empty_like(q_nm)
+    for k in range(q_nm.shape[0]):
+        q = q_nm[k]
+        out[k] = 1.0 / (q * q * q * q * q * q) if q > 0.0 else 0.0
+    return out
+
+
+@numba.njit(**_JIT)
+def candidate_chi2(q_nm, inv_q6, y, w, model, basis_row, radius_nm, column, sw, swy, syy, bg_mode, bg_value):
     """Fill column = V(R) F(qR)**2 and return (s, b, chi2) for the candidate model - basis_row + column.
 
-    One pass accumulates S_m = sum w m, S_mm = sum w m**2, S_my = sum w m y' of the candidate m;
-    then free background: s = (S_my - S_m S_y/S_w) / (S_mm - S_m**2/S_w), b = (S_y - s S_m)/S_w,
+    Column: for x = qR >= TAYLOR_CUTOFF, V F**2 = 12 pi (sin x - x cos x)**2 / (R**3 q**6) (no division
+    per point); below, V times the squared Taylor series. One pass accumulates S_m = sum w m,
+    S_mm = sum w m**2, S_my = sum w m y' of the candidate m; then free background:
+    s = (S_my - S_m S_y/S_w) / (S_mm - S_m**2/S_w), b = (S_y - s S_m)/S_w,
     chi2 = S_yy,c - s (S_my - S_m S_y/S_w) (s < 0 -> s = 0, b = ybar, chi2 = S_yy,c);
     fixed background b: s = S_my/S_mm, chi2 = S_yy,b - s S_my (s clipped at 0 likewise).
     """
     volume = 4.0 / 3.0 * np.pi * radius_nm * radius_nm * radius_nm
+    prefactor = 12.0 * np.pi / (radius_nm * radius_nm * radius_nm)
     sm = 0.0
     smm = 0.0
     smy = 0.0
     for k in range(q_nm.shape[0]):
-        f = sphere_amplitude_scalar(q_nm[k] * radius_nm)
-        c = volume * f * f
+        x = q_nm[k] * radius_nm
+        if x < TAYLOR_CUTOFF:
+            f = sphere_amplitude_scalar(x)
+            c = volume * f * f
+        else:
+            sx, cx = sincos(x)
+            t = sx - x * cx
+            c = prefactor * t * t * inv_q6[k]
         column[k] = c
         m = model[k] - basis_row[k] + c
         wm = w[k] * m
@@ -208,6 +258,7 @@ def run_one(q_nm, y, w, radii, state, r_min, r_max, log_radius, chi2_target, mod
         for k in range(n_q):
             model[k] += basis[i, k]
     sw, swy, syy = _constants(y, w, bg_mode, bg_value)
+    inv_q6 = inverse_q6(q_nm)
     s, b, chi2 = linear_scale_background(model, y, w, bg_mode, bg_value)
     steps = 0
     accepted = 0
@@ -224,8 +275,8 @@ def run_one(q_nm, y, w, radii, state, r_min, r_max, log_radius, chi2_target, mod
             break
         i = steps % n_c
         r = draw_radius(state, r_min, r_max, log_radius)
-        s_new, b_new, chi2_new = candidate_chi2(q_nm, y, w, model, basis[i], r, column, sw, swy, syy,
-                                                bg_mode, bg_value)
+        s_new, b_new, chi2_new = candidate_chi2(q_nm, inv_q6, y, w, model, basis[i], r, column, sw, swy,
+                                                syy, bg_mode, bg_value)
         steps += 1
         if chi2_new < chi2:
             accepted += 1

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .histogram import Histogram, _std
+from .histogram import Histogram
 
 
 @dataclass(frozen=True)

@@ -74,8 +74,20 @@ def _constants(y, w, bg_mode, bg_value):
     return float(sw), float(swy), float(np.sum(w * (yp - ybar) ** 2))
 
 
-def candidate_chi2(q_nm, y, w, model, basis_row, radius_nm, column, sw, swy, syy, bg_mode, bg_value):
-    """Twin of :func:`mcfit.kernels.candidate_chi2`."""
+def sincos(x):
+    """Twin of :func:`mcfit.kernels.sincos` (the library functions)."""
+    return float(np.sin(x)), float(np.cos(x))
+
+
+def inverse_q6(q_nm):
+    """Twin of :func:`mcfit.kernels.inverse_q6`."""
+    q = np.asarray(q_nm, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return np.where(q > 0, 1.0 / np.where(q > 0, q, 1.0) ** 6, 0.0)
+
+
+def candidate_chi2(q_nm, inv_q6, y, w, model, basis_row, radius_nm, column, sw, swy, syy, bg_mode, bg_value):
+    """Twin of :func:`mcfit.kernels.candidate_chi2` (column from models.sphere_amplitude)."""
     sphere_column(q_nm, radius_nm, column)
     m = model - basis_row + column
     yp = y - bg_value if bg_mode == BG_FIXED else y
@@ -97,6 +109,7 @@ def run_one(q_nm, y, w, radii, state, r_min, r_max, log_radius, chi2_target, mod
         sphere_column(q_nm, radii[i], basis[i])
     model[:] = basis.sum(axis=0)
     sw, swy, syy = _constants(y, w, bg_mode, bg_value)
+    inv_q6 = inverse_q6(q_nm)
     s, b, chi2 = linear_scale_background(model, y, w, bg_mode, bg_value)
     steps = accepted = 0
     crossing = 0 if chi2 <= chi2_target else -1
@@ -109,7 +122,8 @@ def run_one(q_nm, y, w, radii, state, r_min, r_max, log_radius, chi2_target, mod
             break
         i = steps % n_c
         r = draw_radius(state, r_min, r_max, log_radius)
-        _, _, chi2_new = candidate_chi2(q_nm, y, w, model, basis[i], r, column, sw, swy, syy, bg_mode, bg_value)
+        _, _, chi2_new = candidate_chi2(q_nm, inv_q6, y, w, model, basis[i], r, column, sw, swy, syy,
+                                        bg_mode, bg_value)
         steps += 1
         if chi2_new < chi2:
             accepted += 1
@@ -147,5 +161,5 @@ def run_repetitions(q_nm, y, w, seeds, n_contributions, r_min, r_max, log_radius
 
 __all__ = [
     "splitmix64_next", "uniform01", "draw_radius", "sphere_column", "linear_scale_background",
-    "candidate_chi2", "run_one", "run_repetitions", "STOP_CONVERGED",
+    "sincos", "inverse_q6", "candidate_chi2", "run_one", "run_repetitions", "STOP_CONVERGED",
 ]
