@@ -206,7 +206,38 @@ def read_flat(path, shape) -> np.ndarray:
 DARK_STATISTICS = ("median", "clipped_mean")
 
 
-def read_dark(path, shape, *, statistic: str = "median") -> tuple[np.ndarray, np.ndarray, int, float]:
+@dataclass(frozen=True, eq=False)
+class DarkStack:
+    """A dark estimate from a stack of frames.
+
+    Attributes
+    ----------
+    dark : ndarray, shape (ny, nx)
+        Median (or clipped mean) over the frames, counts.
+    variance : ndarray, shape (ny, nx)
+        Variance of that estimate for Poisson counts. Median: ``dark / n`` for n <= 2 frames (a
+        mean), ``(pi / 2) dark / n`` for more (asymptotic variance of a median of normal
+        samples). Clipped mean: ``dark / n_kept``.
+    invalid : ndarray of bool, shape (ny, nx)
+        Pixels whose dark is unusable (at the dark file's integer maximum, negative, not finite):
+        they join the static mask, or a gap pixel of the dark would be subtracted from real counts.
+    n_frames : int
+        Frames in the stack.
+    exposure_s : float
+        The stack's ``ExposureTime`` (s), NaN when unknown.
+    statistic : str
+        ``"median"`` or ``"clipped_mean"``.
+    """
+
+    dark: np.ndarray
+    variance: np.ndarray
+    invalid: np.ndarray
+    n_frames: int
+    exposure_s: float
+    statistic: str
+
+
+def read_dark(path, shape, *, statistic: str = "median") -> DarkStack:
     """Dark from a stack of frames: per-pixel median (or clipped mean) and its variance.
 
     The median rejects zingers but, for Poisson darks of a few counts, is biased low (the
@@ -225,49 +256,57 @@ def read_dark(path, shape, *, statistic: str = "median") -> tuple[np.ndarray, np
 
     Returns
     -------
-    dark : ndarray, shape (ny, nx)
-        Median (or clipped mean) over the frames, counts.
-    variance : ndarray, shape (ny, nx)
-        Variance of that estimate for Poisson counts. Median: ``dark / n`` for n <= 2 frames (a
-        mean), ``(pi / 2) dark / n`` for more (asymptotic variance of a median of normal
-        samples). Clipped mean: ``dark / n_kept``.
-    n_frames : int
-        Frames in the stack.
-    exposure_s : float
-        The stack's ``ExposureTime`` (s), NaN when unknown.
+    DarkStack
+        The estimate, its variance, its invalid pixels and where it came from.
     """
     from .frames import open_raw
 
+    if statistic not in DARK_STATISTICS:
+        raise InputError(None, "dark_statistic", f"one of {', '.join(DARK_STATISTICS)}", got=statistic)
     path = Path(path)
     exposure_s = float("nan")
+    saturation = None
     if path.suffix.lower() == ".npy":
         stack = read_image(path, shape, what="dark")[np.newaxis].astype(np.float64)
     else:
         with open_raw(path) as raw:
             if raw.shape != tuple(shape):
                 raise InputError(path, "shape", f"dark frames of the frame shape {tuple(shape)}", got=raw.shape)
-            stack = np.stack(list(raw.iter_frames()))
-            exposure_s = float(np.nanmean(raw.monitors().exposure_s)) if raw.n_frames else exposure_s
+            # float32 holds integer counts exactly up to 2**24 and halves the memory of the stack
+            stack = np.stack([f.astype(np.float32) for f in raw.iter_frames()])
+            exposures = raw.monitors().exposure_s
+            if np.isfinite(exposures).any():
+                exposure_s = float(np.nanmean(exposures))
+            saturation = raw.saturation_value
     n = stack.shape[0]
-    median = np.median(stack, axis=0)
+    median = np.median(stack, axis=0).astype(np.float64)
+    invalid = ~np.isfinite(median) | (median < 0)
+    if saturation is not None:
+        invalid |= median >= saturation
     if statistic == "clipped_mean":
-        keep = stack <= median + 6.0 * np.sqrt(median + 1.0) + 3.0
+        keep = stack <= (median + 6.0 * np.sqrt(np.clip(median, 0.0, None) + 1.0) + 3.0)
         n_kept = keep.sum(axis=0)           # >= n / 2: the median itself is always kept
-        dark = np.where(keep, stack, 0.0).sum(axis=0) / n_kept
-        return dark, np.clip(dark, 0.0, None) / n_kept, n, exposure_s
-    if statistic != "median":
-        raise InputError(None, "dark_statistic", f"one of {', '.join(DARK_STATISTICS)}", got=statistic)
-    factor = 1.0 / n if n <= 2 else 0.5 * np.pi / n
-    return median, np.clip(median, 0.0, None) * factor, n, exposure_s
+        dark = np.sum(stack, axis=0, where=keep, dtype=np.float64) / n_kept
+        variance = np.clip(dark, 0.0, None) / n_kept
+    else:
+        dark = median
+        variance = np.clip(median, 0.0, None) * (1.0 / n if n <= 2 else 0.5 * np.pi / n)
+    dark = np.where(invalid, 0.0, dark)
+    variance = np.where(invalid, 0.0, variance)
+    return DarkStack(dark=dark, variance=variance, invalid=invalid, n_frames=n, exposure_s=exposure_s,
+                     statistic=statistic)
 
 
-def static_mask(geometry: Geometry, *, mask_file=None, flat: np.ndarray | None = None) -> np.ndarray:
-    """Static mask: mask file (nonzero = masked) | detector gaps | non-positive or non-finite flat."""
+def static_mask(geometry: Geometry, *, mask_file=None, flat: np.ndarray | None = None,
+                dark_invalid: np.ndarray | None = None) -> np.ndarray:
+    """Static mask: mask file (nonzero = masked) | detector gaps | bad flat | unusable dark pixels."""
     mask = detector_mask(geometry).copy()
     if mask_file is not None:
         mask |= read_mask(mask_file, geometry.shape)
     if flat is not None:
         mask |= ~np.isfinite(flat) | (flat <= 0)
+    if dark_invalid is not None:
+        mask |= dark_invalid
     return mask
 
 
@@ -338,4 +377,4 @@ def integrate_frame(frame: np.ndarray, corrections: Corrections, *, normalizatio
 
 __all__ = ["Corrections", "FrameIntegration", "integrate_frame", "static_mask", "frame_invalid", "read_mask",
            "read_flat", "read_dark", "read_image", "solid_angle_sr", "pixel_q_nm", "detector_mask",
-           "DEFAULT_METHOD", "Q_UNIT", "DARK_STATISTICS"]
+           "DEFAULT_METHOD", "Q_UNIT", "DARK_STATISTICS", "DarkStack"]

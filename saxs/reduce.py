@@ -222,12 +222,12 @@ def _normalizers(path, monitors: Monitors, options: ReductionOptions, warnings: 
 def _corrections(raw, geometry: Geometry, options: ReductionOptions, file_prov: dict,
                  warnings: list[str]) -> Corrections:
     header = raw.header
-    dark = dark_variance = flat = None
+    dark = dark_variance = dark_invalid = flat = None
     if options.dark is not None:
-        dark, dark_variance, n_dark, dark_exposure = read_dark(options.dark, geometry.shape,
-                                                               statistic=options.dark_statistic)
-        file_prov.update(dark_file=str(options.dark), dark_frames=n_dark, dark_statistic=options.dark_statistic,
-                         dark_exposure_s=dark_exposure)
+        stack = read_dark(options.dark, geometry.shape, statistic=options.dark_statistic)
+        dark, dark_variance, dark_invalid, dark_exposure = stack.dark, stack.variance, stack.invalid, stack.exposure_s
+        file_prov.update(dark_file=str(options.dark), dark_frames=stack.n_frames, dark_statistic=stack.statistic,
+                         dark_exposure_s=dark_exposure, dark_invalid_pixels=int(dark_invalid.sum()))
         exposure = header_float(header, EXPOSURE_KEY, raw.path, required=False)
         if exposure is not None and np.isfinite(dark_exposure) and not math.isclose(exposure, dark_exposure,
                                                                                       rel_tol=0.01):
@@ -238,7 +238,7 @@ def _corrections(raw, geometry: Geometry, options: ReductionOptions, file_prov: 
     if options.flat is not None:
         flat = read_flat(options.flat, geometry.shape)
         file_prov["flat_file"] = str(options.flat)
-    mask = static_mask(geometry, mask_file=options.mask, flat=flat)
+    mask = static_mask(geometry, mask_file=options.mask, flat=flat, dark_invalid=dark_invalid)
     if mask.all():
         raise InputError(options.mask or options.flat or raw.path, "mask", "at least one unmasked pixel",
                          got="every pixel masked")

@@ -156,9 +156,10 @@ def test_dark_statistics_on_low_count_poisson_stack(tmp_path):
     stack = rng.poisson(2.0, size=(10, *synth.SHAPE)).astype(np.float64)
     stack[3, :, :10] += 5000.0                      # zingers in one frame
     path = write_lima(tmp_path / "dark.h5", stack, synth.header(), detector="pilatus")
-    median, median_var, n, _ = read_dark(path, synth.SHAPE)
-    mean, mean_var, _, _ = read_dark(path, synth.SHAPE, statistic="clipped_mean")
-    assert n == 10
+    by_median = read_dark(path, synth.SHAPE)
+    by_mean = read_dark(path, synth.SHAPE, statistic="clipped_mean")
+    median, mean, mean_var = by_median.dark, by_mean.dark, by_mean.variance
+    assert by_median.n_frames == 10 and not by_median.invalid.any()
     # 15360 pixels: the spread of the pixel-average of the clipped mean is sqrt(2/10/15360) = 0.004,
     # so +-0.02 is 5 sigma; the median's known low bias (about 1.85 for Poisson(2)) is well outside it
     assert mean.mean() == pytest.approx(2.0, abs=0.02)
@@ -195,3 +196,19 @@ def _unambiguous_bins(q_bins, pixels):
     near = np.rint(position[np.abs(position - np.rint(position)) < 1e-4])
     index = np.rint((q_bins - q_bins[0]) / dq)
     return ~np.isin(index, np.concatenate([near, near - 1]))
+
+
+def test_gap_pixels_of_the_dark_are_masked(tmp_path, pixels):
+    """A pixel at the integer maximum in the dark (but not in the sample) must not be subtracted."""
+    dark_frames = np.zeros((3, *synth.SHAPE))
+    dark_frames[:, 10, :] = 2**32 - 1                # a dead row in the dark stack only
+    dark_path = write_lima(tmp_path / "dark.h5", dark_frames, synth.header(), detector="pilatus")
+    path = make_lima(tmp_path / "sample.h5", seed=9)
+    reduced = reduce_file(path, ReductionOptions(npt=100, method=NO_SPLIT, dark=dark_path))
+    assert reduced.average.provenance["dark_invalid_pixels"] == synth.SHAPE[1]
+    mask = np.zeros(synth.SHAPE, dtype=bool)
+    mask[10, :] = True
+    expected = binned_model(reduced.average.q_nm, pixels, synth.guinier, mask=mask)
+    intensity, sigma = _frames(reduced)
+    ok, info = pull_check(intensity, sigma, expected[np.newaxis, :])
+    assert ok, info
