@@ -11,6 +11,12 @@ from ..atomic import atomic_path, write_text_atomic
 from .refine import GeometryCalibration
 
 
+def _readable(path) -> Path:
+    """Give a finished output the usual permissions (the atomic temporary file is created 0600)."""
+    os.chmod(path, 0o644)
+    return Path(path)
+
+
 def write_poni(calibration: GeometryCalibration, path) -> Path:
     """Write the geometry as a pyFAI PONI file (version 2.1), atomically.
 
@@ -33,7 +39,7 @@ def write_poni(calibration: GeometryCalibration, path) -> Path:
             handle.write(f"# Fit2D: distance {calibration.distance_mm:.3f} mm, beam centre x "
                          f"{calibration.center_x_px:.3f} px, y {calibration.center_y_px:.3f} px\n")
             poni.write(handle)
-    return Path(path)
+    return _readable(path)
 
 
 def summary_dict(calibration: GeometryCalibration, *, poni_path=None, report_path=None, figure_path=None) -> dict:
@@ -182,9 +188,9 @@ def save_figure(calibration: GeometryCalibration, image, mask, path) -> Path:
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
-    return Path(path)
+    return _readable(path)
 
 
 def write_report(calibration: GeometryCalibration, path, *, frame_path=None) -> Path:
     """Write :func:`format_report` to ``path`` atomically."""
-    return write_text_atomic(path, format_report(calibration, frame_path=frame_path))
+    return _readable(write_text_atomic(path, format_report(calibration, frame_path=frame_path)))

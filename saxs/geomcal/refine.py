@@ -202,13 +202,40 @@ def _jacobian(gr, params, points, free_index):
     return np.column_stack(columns)
 
 
-def _refine(gr, points: ControlPoints, *, fit_tilt: bool):
-    """Run GeometryRefinement on the points (tilts fixed first, then free). Returns params (5,)."""
-    gr.data = points.as_pyfai()
-    gr.refine3(fix=["wavelength", "rot1", "rot2", "rot3"])
-    if fit_tilt:
-        gr.refine3(fix=["wavelength", "rot3"])
-    return np.array([gr.dist, gr.poni1, gr.poni2, gr.rot1, gr.rot2])
+def _refine(gr, points: ControlPoints, *, fit_tilt: bool, params=None):
+    """Refine the geometry on the points. Returns params (5,): dist, poni1, poni2, rot1, rot2.
+
+    Without a start ``params``, ``GeometryRefinement.refine3`` (SLSQP on the summed squared
+    2 theta residuals, tilts fixed) gives one from the refinement object's state. SLSQP stops short of the minimum when the parameters are strongly correlated (tilts
+    against centre and distance with arcs only: residuals 3x those at the true geometry on
+    simulated frames), so a Gauss-Newton polish (``scipy.optimize.least_squares`` on the same
+    pyFAI residuals, ``GeometryRefinement.tth`` with explicit parameters, scaled to their
+    natural sizes) finishes the job. Parameters are passed explicitly rather than set on the
+    object: every pyFAI geometry setter runs the garbage collector (~0.1 s each).
+    """
+    from scipy.optimize import least_squares
+
+    if params is None:
+        gr.data = points.as_pyfai()
+        gr.refine3(fix=["wavelength", "rot1", "rot2", "rot3"])
+        params = np.array([gr.dist, gr.poni1, gr.poni2, gr.rot1, gr.rot2])
+    params = np.array(params, dtype=float)
+    free = [0, 1, 2, 3, 4] if fit_tilt else [0, 1, 2]
+    scale = np.array([1e-2, 1e-3, 1e-3, 1e-2, 1e-2])[free]
+    lower = np.array([1e-3, -np.inf, -np.inf, -0.35, -0.35])[free]
+    upper = np.array([np.inf, np.inf, np.inf, 0.35, 0.35])[free]
+
+    def residuals(values):
+        trial = params.copy()
+        trial[free] = values
+        return _residuals(gr, trial, points)
+
+    start = np.clip(params[free], lower + 1e-12, upper - 1e-12)
+    fit = least_squares(residuals, start, x_scale=scale, bounds=(lower, upper), method="trf",
+                        xtol=1e-12, ftol=1e-12, gtol=1e-12, max_nfev=200)
+    if fit.cost * 2 <= float(residuals(params[free]) @ residuals(params[free])):
+        params[free] = fit.x
+    return params
 
 
 def _drop_outliers(gr, params, points, *, n_sigma=4.0, min_points=6):
@@ -231,6 +258,32 @@ def _drop_inconsistent_rings(gr, params, points, *, max_shift, min_points):
     if rings.size > 3 and abs(medians[worst]) > max_shift:
         return points.select(points.ring != rings[worst]), True
     return points, False
+
+
+def _check_ring_pattern(path, points, dspacing_nm, calibrant, wavelength_nm, *, min_fraction=0.6):
+    """Fail when the rings found skip calibrant rings in a pattern that means a wrong scale.
+
+    With a wavelength (or distance) off by a factor k, a lamellar calibrant's rings still fall on
+    predicted rings - every k-th order - and fit perfectly; only the missing orders in between
+    tell. So: for harmonic d-spacings (d_n = d_1 / n) the found orders must not share a common
+    divisor - counted on points, so that one stray ring (8 points on noise) cannot hide the pattern:
+    no divisor k in 2..5 may hold 85 % of the points - and for any calibrant most rings between
+    the first and the last found must be found.
+    """
+    rings_found = np.unique(points.ring)
+    orders = rings_found + 1
+    span = int(rings_found.max() - rings_found.min() + 1)
+    n = min(dspacing_nm.size, 8)
+    harmonic = n >= 3 and np.allclose(dspacing_nm[:n] * np.arange(1, n + 1), dspacing_nm[0], rtol=1e-3)
+    point_orders = points.ring + 1
+    divisor = next((k for k in range(2, 6) if np.mean(point_orders % k == 0) >= 0.85), 1)
+    if harmonic and divisor > 1:
+        raise InputError(path, "calibrant rings", f"consecutive {calibrant} orders",
+                         got=f"mostly multiples of {divisor} (orders {', '.join(map(str, orders))}): the "
+                         f"wavelength ({wavelength_nm:g} nm) or the distance is off by a factor {divisor}")
+    if rings_found.size / span < min_fraction:
+        raise InputError(path, "calibrant rings", f"most {calibrant} rings between the first and last found",
+                         got=f"{rings_found.size} of {span}: wrong calibrant, wavelength or distance")
 
 
 def calibrate_geometry(frame: CalibrantFrame, *, calibrant: str = "AgBh", wavelength_nm: float,
@@ -339,7 +392,7 @@ def calibrate_geometry(frame: CalibrantFrame, *, calibrant: str = "AgBh", wavele
     if tth_all.size == 0:
         raise InputError(None, "--calibrant", f"a calibrant with rings at {wavelength_nm} nm", got=calibrant)
 
-    step = 1.0 if search_px <= 40 else max(2.0, search_px / 40)
+    step = 2.0 if search_px <= 40 else search_px / 20
     coarse = coarse_search(frame.image, mask, tth_rad=tth_all, center_x_px=center_x, center_y_px=center_y,
                            distance_mm=start.distance_mm, pixel_x_mm=pixel_x_mm, pixel_y_mm=pixel_y_mm,
                            search_px=search_px, step_px=step)
@@ -369,11 +422,9 @@ def calibrate_geometry(frame: CalibrantFrame, *, calibrant: str = "AgBh", wavele
         setattr(gr, f"_{name}_max", bound)
     ring_ids = np.arange(tth_all.size)
 
-    def run_loop(ai, f2d, with_tilt):
-        """Pick points and refine, three rounds; returns (params, points)."""
-        gr.dist, gr.poni1, gr.poni2 = ai.dist, ai.poni1, ai.poni2
-        gr.rot1, gr.rot2, gr.rot3 = ai.rot1, ai.rot2, 0.0
-        params = np.array([gr.dist, gr.poni1, gr.poni2, gr.rot1, gr.rot2])
+    def run_loop(ai, f2d, with_tilt, first_params):
+        """Pick points and refine, three rounds; returns (params, points, integrator, fit2d)."""
+        params = first_params
         points = ControlPoints([], [], [])
         for iteration in range(3):
             tth_pixel = ai.center_array(shape, unit="2th_rad", scale=False)
@@ -384,14 +435,14 @@ def calibrate_geometry(frame: CalibrantFrame, *, calibrant: str = "AgBh", wavele
             if len(points) < limits.min_points or np.unique(points.ring).size < limits.min_rings:
                 break
             tilt_now = with_tilt and iteration > 0
-            params = _refine(gr, points, fit_tilt=tilt_now)
+            params = _refine(gr, points, fit_tilt=tilt_now, params=params)
             for _ in range(8):
                 points = _drop_outliers(gr, params, points)
                 shift = 0.5 * limits.max_ring_q_deviation * float(np.median(gr.calc_2th(points.ring, wavelength_m)))
                 points, dropped = _drop_inconsistent_rings(gr, params, points, max_shift=shift, min_points=6)
                 if len(points) < limits.min_points:
                     break
-                params = _refine(gr, points, fit_tilt=tilt_now)
+                params = _refine(gr, points, fit_tilt=tilt_now, params=params)
                 if not dropped:
                     break
             ai = make_integrator({**dict(zip(FREE_PARAMS, params)), "rot3": 0.0, "wavelength": wavelength_m}, det)
@@ -413,12 +464,12 @@ def calibrate_geometry(frame: CalibrantFrame, *, calibrant: str = "AgBh", wavele
         return float(np.sqrt(np.mean((res * dr_dtth_px) ** 2))), worst
 
     f2d0 = {"centerX": coarse.center_x_px, "centerY": coarse.center_y_px}
-    params, points, ai_flat, f2d_flat = run_loop(ai, f2d0, False)
+    params, points, ai_flat, f2d_flat = run_loop(ai, f2d0, False, None)  # None: start with refine3
     fit_tilt = False
     if tilt in ("auto", "fit") and len(points) >= limits.min_points:
         flat = (params, points)
         flat_quality = quality(params, points)
-        params_t, points_t, _, _ = run_loop(ai_flat, f2d_flat, True)
+        params_t, points_t, _, _ = run_loop(ai_flat, f2d_flat, True, params)
         tilt_quality = quality(params_t, points_t)
         # Keep the tilts when asked to, or when they clearly improve the fit without breaking the
         # ring spacing: with arcs on a small detector tilts trade off against distance and centre
@@ -432,12 +483,12 @@ def calibrate_geometry(frame: CalibrantFrame, *, calibrant: str = "AgBh", wavele
             params, points = flat
             notes.append(f"tilts kept at 0: fitting them gave RMS {tilt_quality[0]:.3f} px vs "
                          f"{flat_quality[0]:.3f} px untilted")
-    gr.dist, gr.poni1, gr.poni2, gr.rot1, gr.rot2 = params
 
     rings_found = np.unique(points.ring)
     if len(points) < limits.min_points or rings_found.size < limits.min_rings:
         raise InputError(path, "calibrant rings", f"at least {limits.min_rings} rings and {limits.min_points} "
                          "control points", got=f"{rings_found.size} rings, {len(points)} points")
+    _check_ring_pattern(path, points, np.asarray(cal.dspacing, dtype=float), calibrant, wavelength_nm)
 
     # Residuals, uncertainties, Fit2D values.
     res = _residuals(gr, params, points)

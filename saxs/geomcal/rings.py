@@ -1,12 +1,14 @@
 """Find calibrant rings: a coarse search for centre and distance, then control points along rings.
 
 Coarse search (no tilt): for a trial beam centre, the frame is averaged in annuli of half a pixel
-around it; the ring contrast ``z(r)`` is that profile minus its running median, in units of its
-robust scatter. A trial distance predicts where each calibrant ring lies, ``r_i = D tan(2 theta_i)``;
-the score is the sum over the predicted rings on the detector of ``min(z(r_i), Z_CAP)``. The right
-centre makes the rings sharp (high z), the right distance puts every predicted ring on one. For a
-lamellar calibrant twice the distance also lands on rings (the even orders only) but scores about
-half as much, because the odd orders then count for nothing.
+around it; the ring contrast ``c(r)`` is that profile over its running median, minus one. A trial
+distance predicts where each calibrant ring lies, ``r_i = D tan(2 theta_i)``; the score is the sum
+over the predicted rings on the detector of ``sign(c) sqrt(|c|)`` at ``r_i`` (the square root keeps
+one very bright ring, or a second calibrant, from outweighing the agreement of many). The right
+centre makes the rings sharp (high contrast), the right distance puts every predicted ring on one.
+For a lamellar calibrant twice the distance also lands on rings (the even orders only) but scores
+about half as much, because the odd orders then count for nothing. A ring counts as seen when its
+contrast is 3 robust standard deviations of the contrast profile.
 
 Control points: for each predicted ring, the pixels whose 2 theta (from the current, possibly
 tilted, geometry) lie within a window around it are cut into short azimuthal sectors; in each
@@ -21,11 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
-
-#: A ring's contribution to the coarse score is capped so that one very bright ring (or a second
-#: calibrant) cannot outweigh the agreement of many.
-Z_CAP = 8.0
-
 
 @dataclass(frozen=True)
 class CoarseMatch:
@@ -108,7 +105,7 @@ def _contrast_profile(values, r_bin, n_bins, min_count):
     valid = counts >= min_count
     profile = np.where(valid, sums / np.maximum(counts, 1), np.nan)
     if valid.sum() < 40:
-        return np.full(n_bins, np.nan), valid
+        return np.full(n_bins, np.nan), np.full(n_bins, np.nan), valid
     # Fill gaps by interpolation so the running median sees a continuous curve.
     index = np.arange(n_bins)
     filled = np.interp(index, index[valid], profile[valid])
@@ -118,11 +115,12 @@ def _contrast_profile(values, r_bin, n_bins, min_count):
     scatter = 1.4826 * np.median(np.abs(contrast[valid] - np.median(contrast[valid])))
     z = contrast / max(scatter, 1e-12)
     z[~valid] = np.nan
-    return z, valid
+    contrast[~valid] = np.nan
+    return z, contrast, valid
 
 
-def _score_distances(z, bin_mm, tan_tth, distances_mm):
-    """Score each trial distance: sum of capped contrasts at the predicted ring radii.
+def _score_distances(z, contrast, bin_mm, tan_tth, distances_mm):
+    """Score each trial distance: sum of signed square roots of the contrast at the predicted radii.
 
     Returns scores (shape (n_d,)), and per distance the number of predicted rings on the
     detector and of those with z > 3.
@@ -134,12 +132,15 @@ def _score_distances(z, bin_mm, tan_tth, distances_mm):
     lo_c = np.clip(lo, 1, n_bins - 3)
     # Best contrast within +-1 bin of the prediction (the distance grid is coarser than a bin at the
     # largest radii).
-    window = np.stack([z[lo_c - 1], z[lo_c], z[lo_c + 1], z[lo_c + 2]], axis=0)
-    with np.errstate(invalid="ignore"):
-        best = np.nanmax(np.where(np.isnan(window), -np.inf, window), axis=0)
-    on = inside & np.isfinite(best)
-    contribution = np.where(on, np.clip(best, -Z_CAP, Z_CAP), 0.0)
-    return contribution.sum(axis=1), on.sum(axis=1), (on & (best > 3.0)).sum(axis=1)
+    def best_near(values):
+        window = np.stack([values[lo_c - 1], values[lo_c], values[lo_c + 1], values[lo_c + 2]], axis=0)
+        return np.max(np.where(np.isnan(window), -np.inf, window), axis=0)
+
+    best_c = best_near(contrast)
+    best_z = best_near(z)
+    on = inside & np.isfinite(best_c)
+    contribution = np.where(on, np.sign(best_c) * np.sqrt(np.abs(np.where(on, best_c, 0.0))), 0.0)
+    return contribution.sum(axis=1), on.sum(axis=1), (on & (best_z > 3.0)).sum(axis=1)
 
 
 def coarse_search(image, mask, *, tth_rad, center_x_px, center_y_px, distance_mm, pixel_x_mm, pixel_y_mm,
@@ -192,16 +193,18 @@ def coarse_search(image, mask, *, tth_rad, center_x_px, center_y_px, distance_mm
     ratio_step = 0.5 * bin_mm / max(np.hypot(nx * pixel_x_mm, ny * pixel_y_mm), bin_mm)
     lo_f, hi_f = distance_range
     distances = distance_mm * np.exp(np.arange(np.log(lo_f), np.log(hi_f) + ratio_step, ratio_step))
+    # Rings beyond the detector even at the shortest distance never count.
+    tan_tth = tan_tth[tan_tth * distances[0] / bin_mm < n_bins]
 
     def evaluate(cx, cy):
         r = np.hypot(xs_mm_0 - cx * pixel_x_mm, ys_mm_0 - cy * pixel_y_mm)
         r_bin = np.minimum((r / bin_mm).astype(np.int64), n_bins - 1)
-        z, _ = _contrast_profile(values, r_bin, n_bins, min_count)
+        z, contrast, _ = _contrast_profile(values, r_bin, n_bins, min_count)
         if not np.isfinite(z).any():
             return -np.inf, None
-        scores, n_on, n_seen = _score_distances(z, bin_mm, tan_tth, distances)
-        # Among distances scoring close to the best, the smallest: a lamellar calibrant also
-        # matches at integer multiples of the right distance (see module docstring).
+        scores, n_on, n_seen = _score_distances(z, contrast, bin_mm, tan_tth, distances)
+        # The sum over rings favours the right distance over its multiples, where a lamellar
+        # calibrant's odd orders count for nothing (see module docstring).
         best = np.argmax(scores)
         return scores[best], (best, int(n_on[best]), int(n_seen[best]))
 
@@ -221,12 +224,37 @@ def coarse_search(image, mask, *, tth_rad, center_x_px, center_y_px, distance_mm
     at_edge = []
     if abs(cx - center_x_px) > search_px - step_px or abs(cy - center_y_px) > search_px - step_px:
         at_edge.append("centre")
-    score, cx, cy, info = grid_search(cx, cy, step_px, step_px / 4)
+    if step_px > 0.5:
+        score, cx, cy, info = grid_search(cx, cy, step_px, 0.5)
+    score, cx, cy, info = grid_search(cx, cy, 0.5, 0.25)
     best_index, n_on, n_seen = info
     if best_index == 0 or best_index == distances.size - 1:
         at_edge.append("distance")
     return CoarseMatch(float(cx), float(cy), float(distances[best_index]), float(score), n_on, n_seen,
                        tuple(at_edge))
+
+
+def _gaussian_centre(r, height, pixel_mm):
+    """Centre of a Gaussian through scattered (r, height > 0) samples, by a weighted parabola in log.
+
+    Each pixel's own radius is used, so the result does not snap to the pixel grid the way an
+    intensity-weighted mean does (which, on rings ~2 px wide, leaves ~0.1 px errors that vary
+    slowly around the ring and bias the tilt). Falls back to the weighted mean when the samples
+    do not span a peak; returns None when they do not define one at all.
+    """
+    mean = float(np.average(r, weights=height))
+    if r.size < 4 or np.ptp(r) < 0.5 * pixel_mm:
+        return mean
+    x = (r - mean) / pixel_mm
+    design = np.column_stack([np.ones_like(x), x, x * x])
+    w = height  # sqrt of the weight (height^2) of log(height), whose error is ~ sigma / height
+    coef, *_ = np.linalg.lstsq(design * w[:, None], np.log(height) * w, rcond=None)
+    if not coef[2] < 0:
+        return mean
+    centre = -coef[1] / (2 * coef[2])
+    if not x.min() <= centre <= x.max():
+        return mean
+    return mean + centre * pixel_mm
 
 
 def extract_control_points(image, mask, *, tth_pixel, tth_rings, ring_ids, center_x_px, center_y_px,
@@ -328,8 +356,11 @@ def extract_control_points(image, mask, *, tth_pixel, tth_rings, ring_ids, cente
             peak_tth = tth_chunk[np.argmax(values)]
             if abs(peak_tth - tth_ring) > 0.8 * half:
                 continue
+            fit_sel = values - background > 0.25 * amplitude
+            r_mean = _gaussian_centre(flat_r[chunk][fit_sel], (values - background)[fit_sel], pixel_mm)
             weights = (values - background)[above]
-            r_mean = np.average(flat_r[chunk][above], weights=weights)
+            if r_mean is None:
+                continue
             phi_sel = flat_phi[chunk][above]
             phi_mean = np.arctan2(np.sum(weights * np.sin(phi_sel)), np.sum(weights * np.cos(phi_sel)))
             x_f = center_x_px + r_mean * np.cos(phi_mean) / pixel_x_mm
