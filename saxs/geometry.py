@@ -29,8 +29,9 @@ from typing import Any, Mapping
 from .errors import InputError
 from .frames import header_float
 
-#: Known full-size detectors: pyFAI name -> (pixel size um, shape (ny, nx)).
-KNOWN_DETECTORS = {"Eiger2_4M": (75.0, (2162, 2068))}
+#: pyFAI detectors tried when the file names none (ID02's SAXS detector); kept only when the pixel
+#: size and the frame shape match (2162 x 2068 pixels of 75 um).
+KNOWN_DETECTORS = ("Eiger2_4M",)
 
 #: Header keys of the detector rotations (degrees); only zero is accepted from a header.
 ROTATION_KEYS = ("DetectorRotation_1", "DetectorRotation_2", "DetectorRotation_3")
@@ -164,14 +165,9 @@ class Geometry:
             if wavelength_nm is None:
                 raise InputError(path, "Wavelength", "a wavelength in m", got="missing")
             wavelength_m = wavelength_nm * 1e-9
-        name = type(det).__name__ if type(det).__name__ != "Detector" else "Detector"
-        for known in KNOWN_DETECTORS:
-            if name.lower() == known.lower():
-                name = known
-        if name not in KNOWN_DETECTORS and name != "Detector":
-            name = "Detector"  # keep the pixel grid; other detectors' masks are not modelled here
-        params = tuple(float(v) for v in (poni.dist, poni.poni1, poni.poni2, poni.rot1, poni.rot2, poni.rot3))
         shape = (int(det.max_shape[0]), int(det.max_shape[1]))
+        name = _pick_detector(type(det).__name__, float(det.pixel2) * 1e6, float(det.pixel1) * 1e6, shape)
+        params = tuple(float(v) for v in (poni.dist, poni.poni1, poni.poni2, poni.rot1, poni.rot2, poni.rot3))
         base = cls(distance_mm=params[0] * 1e3, center_x_px=0.0, center_y_px=0.0,
                    pixel_x_um=float(det.pixel2) * 1e6, pixel_y_um=float(det.pixel1) * 1e6,
                    wavelength_nm=float(wavelength_m) * 1e9, shape=shape, detector=name,
@@ -227,24 +223,44 @@ class Geometry:
         )
 
 
+def _known_detector(name: str | None):
+    """A fresh pyFAI detector instance for ``name`` if pyFAI knows it (no log noise), else None."""
+    if not name or name.lower() == "detector":
+        return None
+    from pyFAI.detectors import ALL_DETECTORS
+
+    cls = ALL_DETECTORS.get(name.lower())
+    return None if cls is None else cls()
+
+
+def _matches(detector, pixel_x_um: float, pixel_y_um: float, shape) -> bool:
+    return (detector is not None and detector.shape is not None and tuple(detector.shape) == tuple(shape)
+            and math.isclose(detector.pixel2 * 1e6, pixel_x_um, rel_tol=_PIXEL_RTOL)
+            and math.isclose(detector.pixel1 * 1e6, pixel_y_um, rel_tol=_PIXEL_RTOL))
+
+
 def _pick_detector(hint: str | None, pixel_x_um: float, pixel_y_um: float, shape) -> str:
-    """The pyFAI detector to keep: a known detector whose pixel size and shape match, else a plain grid."""
-    for name, (pixel_um, known_shape) in KNOWN_DETECTORS.items():
-        if (tuple(shape) == known_shape and math.isclose(pixel_x_um, pixel_um, rel_tol=_PIXEL_RTOL)
-                and math.isclose(pixel_y_um, pixel_um, rel_tol=_PIXEL_RTOL)):
-            return name
+    """The pyFAI detector to keep (so that its gap mask applies), or ``"Detector"`` (plain grid).
+
+    The file's detector name (``hint``) or a known detector (:data:`KNOWN_DETECTORS`) is kept only
+    when its pixel size and shape are those of the header and the frame (binned frames get a
+    plain grid with the header pixel size).
+    """
+    candidates = [hint, *KNOWN_DETECTORS]
+    for name in candidates:
+        detector = _known_detector(name)
+        if _matches(detector, pixel_x_um, pixel_y_um, shape):
+            return type(detector).__name__
     return "Detector"
 
 
 def make_detector(geometry: Geometry):
     """The pyFAI detector for ``geometry`` (header pixel size and frame shape always win)."""
-    import pyFAI
     from pyFAI.detectors import Detector
 
-    if geometry.detector in KNOWN_DETECTORS:
-        detector = pyFAI.detector_factory(geometry.detector)
-        if tuple(detector.shape) == tuple(geometry.shape):
-            return detector
+    detector = _known_detector(geometry.detector)
+    if _matches(detector, geometry.pixel_x_um, geometry.pixel_y_um, geometry.shape):
+        return detector
     return Detector(pixel1=geometry.pixel_y_um * 1e-6, pixel2=geometry.pixel_x_um * 1e-6,
                     max_shape=tuple(geometry.shape))
 

@@ -127,3 +127,19 @@ def test_files_with_the_same_geometry_share_one_integrator(tmp_path):
     assert first.geometry.source != second.geometry.source        # provenance differs...
     assert first.geometry == second.geometry                      # ...the geometry does not
     assert get_integrator(first.geometry) is get_integrator(second.geometry)
+
+
+def test_detector_named_by_the_file_is_kept_when_it_matches(tmp_path):
+    header = _header_strings(PSize_1=172e-6, PSize_2=172e-6)
+    kept = Geometry.from_header(header, (1043, 981), "p.h5", detector_hint="pilatus1m")
+    assert kept.detector == "Pilatus1M" and detector_mask(kept).sum() > 0       # its module gaps
+    binned = Geometry.from_header(header, (521, 490), "p.h5", detector_hint="pilatus1m")
+    assert binned.detector == "Detector"
+    unknown = Geometry.from_header(_header_strings(), synth.SHAPE, "p.h5", detector_hint="pilatus")
+    assert unknown.detector == "Detector"
+    poni = tmp_path / "p1m.poni"
+    poni.write_text("poni_version: 2.1\nDetector: Pilatus1M\nDetector_config: {}\nDistance: 2.0\n"
+                    "Poni1: 0.09\nPoni2: 0.08\nRot1: 0\nRot2: 0\nRot3: 0\nWavelength: 1e-10\n")
+    from_poni = Geometry.from_poni(poni)
+    assert from_poni.detector == "Pilatus1M" and from_poni.shape == (1043, 981)
+    assert from_poni.pixel_x_um == pytest.approx(172.0)
