@@ -58,8 +58,11 @@ def _as_1d(name: str, values) -> np.ndarray:
     return array
 
 
-def validate_curve(q_nm, intensity, sigma):
+def validate_curve(q_nm, intensity, sigma, *, nan_policy: str = "raise"):
     """Check the curve and return it as three float64 arrays of shape (n,).
+
+    ``nan_policy="omit"`` drops points where any of q, I, sigma is NaN or infinite (with a
+    :class:`FitWarning` saying how many); ``"raise"`` (default) refuses them.
 
     Raises
     ------
@@ -73,6 +76,14 @@ def validate_curve(q_nm, intensity, sigma):
     if not (q.shape == i.shape == s.shape):
         raise FitInputError("intensity", f"must have the length of `q_nm` ({q.size}); "
                                          f"got intensity {i.size}, sigma {s.size}")
+    if nan_policy not in ("raise", "omit"):
+        raise FitInputError("nan_policy", f"must be 'raise' or 'omit'; got {nan_policy!r}")
+    if nan_policy == "omit":
+        finite = np.isfinite(q) & np.isfinite(i) & np.isfinite(s)
+        if not finite.all():
+            warnings.warn(f"omitted {np.count_nonzero(~finite)} points with NaN or infinite values "
+                          "(nan_policy='omit')", FitWarning, stacklevel=3)
+            q, i, s = q[finite], i[finite], s[finite]
     for name, array in (("q_nm", q), ("intensity", i), ("sigma", s)):
         bad = int(np.count_nonzero(~np.isfinite(array)))
         if bad:
@@ -121,7 +132,8 @@ def _scatter2(index, intensity, count, keep, n_bins):
     return np.bincount(index, (intensity - mean[index]) ** 2, minlength=n_bins)[keep]
 
 
-def prepare(q_nm, intensity, sigma, *, q_range_nm=None, q_bins: int = 0, min_rel_sigma: float = 0.01) -> PreparedData:
+def prepare(q_nm, intensity, sigma, *, q_range_nm=None, q_bins: int = 0, min_rel_sigma: float = 0.01,
+            nan_policy: str = "raise") -> PreparedData:
     """Validate, clip to ``q_range_nm``, re-bin (``q_bins > 0``) and floor sigma at ``min_rel_sigma * |I|``.
 
     Parameters
@@ -134,13 +146,15 @@ def prepare(q_nm, intensity, sigma, *, q_range_nm=None, q_bins: int = 0, min_rel
         Number of logarithmic q bins (0: no re-binning).
     min_rel_sigma : float
         Minimum relative uncertainty, applied last (0 disables it).
+    nan_policy : {"raise", "omit"}
+        What to do with non-finite values (see :func:`validate_curve`).
 
     Returns
     -------
     PreparedData
     """
-    q, i, s = validate_curve(q_nm, intensity, sigma)
-    n_input = q.size
+    n_input = int(np.size(q_nm))
+    q, i, s = validate_curve(q_nm, intensity, sigma, nan_policy=nan_policy)
     if q_range_nm is not None:
         lo, hi = (float(v) for v in q_range_nm)
         if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):

@@ -48,7 +48,8 @@ def fit(q_nm, intensity, sigma, *, radius_range_nm=None, log_radius: bool = Fals
         repetitions: int = 10, seed: int | None = None, convergence: float = 1.0, max_steps: int = 200_000,
         stop: str = "extra", extra_steps: int | None = None, extra_factor: float | None = None, background="fit", q_range_nm=None,
         q_bins: int = 0, min_rel_sigma: float = 0.01, bins: int = 100, bin_scale: str = "log",
-        ranges_nm=None, contrast_1e6_per_A2: float | None = None, engine: str = "numba") -> FitResult:
+        ranges_nm=None, contrast_1e6_per_A2: float | None = None, nan_policy: str = "raise",
+        engine: str = "numba") -> FitResult:
     """Fit a size distribution of spheres to a SAXS curve by the Monte Carlo method (McSAS).
 
     Each repetition holds ``contributions`` spheres, each standing for an equal share of the volume
@@ -95,6 +96,8 @@ def fit(q_nm, intensity, sigma, *, radius_range_nm=None, log_radius: bool = Fals
         Radius ranges for the statistics; default one range over the whole radius range.
     contrast_1e6_per_A2 : float, optional
         Scattering length density contrast; with data in 1/cm it makes volume fractions absolute.
+    nan_policy : {"raise", "omit"}
+        Refuse non-finite data points (default) or drop them with a warning.
     engine : {"numba", "reference"}
         The numba kernels, or their plain NumPy twins (slow; for tests).
 
@@ -157,7 +160,8 @@ def fit(q_nm, intensity, sigma, *, radius_range_nm=None, log_radius: bool = Fals
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FitWarning)
-        data = prepare(q_nm, intensity, sigma, q_range_nm=q_range_nm, q_bins=q_bins, min_rel_sigma=min_rel_sigma)
+        data = prepare(q_nm, intensity, sigma, q_range_nm=q_range_nm, q_bins=q_bins, min_rel_sigma=min_rel_sigma,
+                       nan_policy=nan_policy)
         r_min, r_max = radius_limits(data.q_nm, radius_range_nm)
         if ranges_nm is None:
             ranges = ((r_min, r_max),)
@@ -203,7 +207,8 @@ def fit(q_nm, intensity, sigma, *, radius_range_nm=None, log_radius: bool = Fals
         log_radius=bool(log_radius), background=background if isinstance(background, str) else bg_value,
         q_range_nm=None if q_range_nm is None else tuple(float(v) for v in q_range_nm), q_bins=int(q_bins),
         min_rel_sigma=float(min_rel_sigma), bins=bins, bin_scale=bin_scale,
-        ranges_nm=None if ranges_nm is None else ranges, contrast_1e6_per_A2=contrast_1e6_per_A2, engine=engine)
+        ranges_nm=None if ranges_nm is None else ranges, contrast_1e6_per_A2=contrast_1e6_per_A2, nan_policy=nan_policy,
+        engine=engine)
     arrays = dict(
         fit_intensity=curves.mean(axis=0),
         fit_intensity_std=curves.std(axis=0, ddof=1) if repetitions > 1 else np.zeros(data.q_nm.size),

@@ -83,7 +83,7 @@ def sphere_intensity_1cm(q_nm, radius_nm, volume_fraction, contrast_1e6_per_A2):
     Examples
     --------
     >>> i0 = sphere_intensity_1cm([0.0], 1.0, 1e-3, 35.0)[0]
-    >>> round(i0, 4)   # 1e-3 * (35e10 /cm^2)**2 * 4.18879e-21 cm^3
+    >>> round(float(i0), 4)   # 1e-3 * (35e10 /cm^2)**2 * 4.18879e-21 cm^3
     0.5131
     """
     q_nm = np.asarray(q_nm, dtype=np.float64)

@@ -66,6 +66,7 @@ class FitSettings:
     bin_scale: str
     ranges_nm: tuple[tuple[float, float], ...] | None
     contrast_1e6_per_A2: float | None
+    nan_policy: str
     engine: str
 
 

@@ -81,3 +81,10 @@ def test_prepare_clips_floors_sigma_and_rebins():
     np.testing.assert_allclose(ib, 5.0)
     counts = np.histogram(q, np.geomspace(1.0, 2.0, 11))[0]
     np.testing.assert_allclose(sb, 0.5 / np.sqrt(counts), rtol=1e-12)
+
+
+def test_nan_policy_omit_drops_points_with_a_warning():
+    intensity = np.where(np.arange(30) == 3, np.nan, I)
+    with pytest.warns(mcfit.FitWarning, match="omitted 1 points"):
+        data = prepare(Q, intensity, S, nan_policy="omit")
+    assert data.q_nm.size == 29 and data.n_input == 30 and Q[3] not in data.q_nm
