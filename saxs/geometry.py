@@ -67,6 +67,9 @@ class Geometry:
     source : str
         Where the geometry came from (``"header of run.h5"`` or ``"poni calib.poni"``). Not
         compared: two files with the same geometry share one cached integrator.
+    orientation : int
+        pyFAI detector orientation: 3 (pyFAI's default, "BottomRight") for a header geometry, which
+        matches the Fit2D-style beam centre; a PONI file may give another.
     """
 
     distance_mm: float
@@ -81,6 +84,7 @@ class Geometry:
     tilt_plane_rotation_deg: float = 0.0
     poni: tuple[float, ...] | None = None
     source: str = field(default="", compare=False)  # not part of equality: files share integrators
+    orientation: int = 3
 
     @classmethod
     def from_header(cls, header: Mapping[str, str], shape, file, *, detector_hint: str | None = None) -> "Geometry":
@@ -167,11 +171,12 @@ class Geometry:
             wavelength_m = wavelength_nm * 1e-9
         shape = (int(det.max_shape[0]), int(det.max_shape[1]))
         name = _pick_detector(type(det).__name__, float(det.pixel2) * 1e6, float(det.pixel1) * 1e6, shape)
+        orientation = int(getattr(det, "orientation", 3) or 3)  # 0 = unspecified = pyFAI's default, 3
         params = tuple(float(v) for v in (poni.dist, poni.poni1, poni.poni2, poni.rot1, poni.rot2, poni.rot3))
         base = cls(distance_mm=params[0] * 1e3, center_x_px=0.0, center_y_px=0.0,
                    pixel_x_um=float(det.pixel2) * 1e6, pixel_y_um=float(det.pixel1) * 1e6,
                    wavelength_nm=float(wavelength_m) * 1e9, shape=shape, detector=name,
-                   poni=params, source=f"poni {path.name}")
+                   poni=params, source=f"poni {path.name}", orientation=orientation)
         fit2d = _build_integrator(base).getFit2D()
         return cls(
             distance_mm=float(fit2d["directDist"]),
@@ -186,6 +191,7 @@ class Geometry:
             tilt_plane_rotation_deg=float(fit2d["tiltPlanRotation"]),
             poni=params,
             source=base.source,
+            orientation=orientation,
         )
 
     def summary(self) -> dict[str, Any]:
@@ -219,18 +225,18 @@ class Geometry:
             shape=tuple(int(n) for n in summary["shape"]), detector=str(summary.get("detector", "Detector")),
             tilt_deg=float(summary.get("tilt_deg", 0.0)),
             tilt_plane_rotation_deg=float(summary.get("tilt_plane_rotation_deg", 0.0)),
-            poni=poni, source=str(summary.get("source", "")),
+            poni=poni, source=str(summary.get("source", "")), orientation=int(summary.get("orientation", 3)),
         )
 
 
-def _known_detector(name: str | None):
+def _known_detector(name: str | None, orientation: int = 3):
     """A fresh pyFAI detector instance for ``name`` if pyFAI knows it (no log noise), else None."""
     if not name or name.lower() == "detector":
         return None
     from pyFAI.detectors import ALL_DETECTORS
 
     cls = ALL_DETECTORS.get(name.lower())
-    return None if cls is None else cls()
+    return None if cls is None else cls(orientation=orientation)
 
 
 def _matches(detector, pixel_x_um: float, pixel_y_um: float, shape) -> bool:
@@ -258,11 +264,11 @@ def make_detector(geometry: Geometry):
     """The pyFAI detector for ``geometry`` (header pixel size and frame shape always win)."""
     from pyFAI.detectors import Detector
 
-    detector = _known_detector(geometry.detector)
+    detector = _known_detector(geometry.detector, geometry.orientation)
     if _matches(detector, geometry.pixel_x_um, geometry.pixel_y_um, geometry.shape):
         return detector
     return Detector(pixel1=geometry.pixel_y_um * 1e-6, pixel2=geometry.pixel_x_um * 1e-6,
-                    max_shape=tuple(geometry.shape))
+                    max_shape=tuple(geometry.shape), orientation=geometry.orientation)
 
 
 def _build_integrator(geometry: Geometry):

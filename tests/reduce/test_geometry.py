@@ -143,3 +143,20 @@ def test_detector_named_by_the_file_is_kept_when_it_matches(tmp_path):
     from_poni = Geometry.from_poni(poni)
     assert from_poni.detector == "Pilatus1M" and from_poni.shape == (1043, 981)
     assert from_poni.pixel_x_um == pytest.approx(172.0)
+
+
+@pytest.mark.parametrize("orientation", [2, 3])
+def test_poni_orientation_is_kept(tmp_path, orientation):
+    """The integrator rebuilt from a PONI gives the q of pyFAI's own reading of that file (peer check)."""
+    import pyFAI
+
+    poni = tmp_path / "o.poni"
+    poni.write_text(
+        "poni_version: 2.1\nDetector: Detector\n"
+        f'Detector_config: {{"pixel1": 0.0006, "pixel2": 0.0006, "max_shape": [120, 128], "orientation": {orientation}}}\n'
+        "Distance: 1.0\nPoni1: 0.0316\nPoni2: 0.0242\nRot1: 0.01\nRot2: 0.02\nRot3: 0\nWavelength: 1e-10\n")
+    geometry = Geometry.from_poni(poni)
+    assert geometry.orientation == orientation
+    reference = pyFAI.load(str(poni)).array_from_unit(synth.SHAPE, "center", "q_nm^-1")
+    np.testing.assert_allclose(pixel_q_nm(geometry), reference, rtol=1e-6)
+    assert Geometry.from_summary(geometry.summary()) == geometry
