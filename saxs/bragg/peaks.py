@@ -16,12 +16,13 @@ Method (two passes, so that the background is finally estimated without the peak
    ``u = ln(q / q_mid)``. Uncertainties are lmfit's, scaled by ``sqrt(max(1, reduced chi2))``
    so that a poor fit (systematic residuals in real data) lowers the significance.
 4. A fitted peak is accepted when its significance (area / area standard error) is at least
-   ``min_significance``, its position is known to a quarter of its FWHM, its relative width FWHM / q is at most ``max_rel_fwhm`` (form-factor
-   wiggles and correlation maxima are broader) and it spans at least ``min_points_per_fwhm``
-   sampling steps (single-point spikes are not peaks).
+   ``min_significance``, its position is known to a quarter of its FWHM, its relative width
+   FWHM / q is at most ``max_rel_fwhm`` (form-factor wiggles and correlation maxima are broader)
+   and it spans at least ``min_points_per_fwhm`` sampling steps (single-point spikes are not peaks).
 5. Oscillations: a peak whose FWHM is at least ``max_fwhm_per_spacing`` of the distance to the
-   nearest other significant maximum is a form-factor lobe (narrow sphere distributions at high
-   order have FWHM / q of only ~0.1, but the lobes fill half their period), not a Bragg peak.
+   nearest other maximum of comparable area (>= 3 sigma, >= 1/10 of its area) is a form-factor
+   lobe (narrow sphere distributions at high order have FWHM / q of only ~0.1, but the lobes fill
+   half their period), not a Bragg peak.
 
 Everything rejected is kept, with the reason, in :attr:`PeakSearch.rejected`.
 
@@ -326,12 +327,18 @@ def find_peaks(
 
 
 def _reject_oscillations(accepted, rejected, settings: PeakSettings):
-    """Split off peaks that overlap a neighbouring significant maximum (form-factor lobes)."""
-    bumps = [p.q_nm for p in accepted] + [r.peak.q_nm for r in rejected
-                                          if r.peak.area > 0 and r.peak.significance >= settings.min_significance]
+    """Split off peaks that overlap a neighbouring maximum of comparable size (form-factor lobes).
+
+    Neighbours are the other fitted positive bumps of at least 3 sigma (a lobe next to the last
+    significant one is often just below the threshold) whose area is at least a tenth of the
+    peak's (adjacent lobes differ by a factor 2-5 at most; a weak shoulder or tail residual beside a
+    real Bragg peak does not count).
+    """
+    bumps = [p for p in accepted] + [r.peak for r in rejected if r.peak.area > 0 and r.peak.significance >= 3.0]
     keep, dropped = [], []
     for p in accepted:
-        gaps = [abs(b - p.q_nm) for b in bumps if abs(b - p.q_nm) > 0.3 * p.fwhm_nm]
+        gaps = [abs(b.q_nm - p.q_nm) for b in bumps
+                if abs(b.q_nm - p.q_nm) > 0.3 * p.fwhm_nm and b.area >= 0.1 * p.area]
         ratio = p.fwhm_nm / min(gaps) if gaps else 0.0
         if ratio >= settings.max_fwhm_per_spacing:
             dropped.append(RejectedPeak(p, f"FWHM / spacing to the next maximum = {ratio:.2f} >= "
