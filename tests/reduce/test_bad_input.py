@@ -8,8 +8,8 @@ import h5py
 import numpy as np
 import pytest
 
-import synth
-from conftest import make_lima
+import reduce_synth as synth
+from reduce_synth import make_lima
 from saxs.cli import main
 from saxs.errors import InputError
 from saxs.reduce import ReductionOptions, reduce_file

@@ -7,9 +7,9 @@ import tracemalloc
 import numpy as np
 import pytest
 
-import synth
-from conftest import I1_VALUES, make_lima
-from oracle import binned_model, pull_check
+import reduce_synth as synth
+from reduce_synth import I1_VALUES, make_lima
+from reduce_oracle import binned_model, pull_check
 from saxs.frames import open_raw
 from saxs.lima import write_lima
 from saxs.reduce import ReductionOptions, reduce_file

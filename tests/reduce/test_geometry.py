@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-import synth
+import reduce_synth as synth
 from saxs.errors import InputError
 from saxs.geometry import Geometry, get_integrator
 from saxs.integrate import detector_mask, pixel_q_nm, solid_angle_sr
@@ -119,7 +119,7 @@ def test_missing_and_bad_header_values_name_file_and_key():
 
 
 def test_files_with_the_same_geometry_share_one_integrator(tmp_path):
-    from conftest import make_lima
+    from reduce_synth import make_lima
     from saxs.reduce import ReductionOptions, reduce_file
 
     first = reduce_file(make_lima(tmp_path / "a.h5", seed=1, i1=[1e6]), ReductionOptions(npt=30))

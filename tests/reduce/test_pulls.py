@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import synth
-from conftest import I1_VALUES, make_lima
-from oracle import binned_model, binned_sums, pull_check, subpixel_binned_model
+import reduce_synth as synth
+from reduce_synth import I1_VALUES, make_lima
+from reduce_oracle import binned_model, binned_sums, pull_check, subpixel_binned_model
 from saxs.lima import write_lima
 from saxs.reduce import EXPOSURE_ONLY, ReductionOptions, reduce_file
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from saxs.lima import write_lima
+
 #: A small binned detector: 120 rows x 128 columns of 0.6 mm at 1 m, 0.1 nm.
 SHAPE = (120, 128)
 PIXEL_M = 6e-4
@@ -87,3 +89,26 @@ def scalers(i0, i1, *, exposure_s=0.1):
     values[:, 1] = i0 + zeros[1] * exposure_s
     values[:, 2] = i1 + zeros[2] * exposure_s
     return {"HS32V": values, "HS32Z": zeros, "HS32N": ["time", "I0", "I1", "spare"]}
+
+
+_default_header = header
+_scalers = scalers
+
+#: Monitor values (transmitted flux I1) of the three frames; I0 = 2 x I1.
+I1_VALUES = np.array([1.0e6, 1.1e6, 0.9e6])
+
+
+def make_lima(path, *, seed, i1=I1_VALUES, model=guinier, header=None, scalers=True, dark=None,
+              flat=None, gaps=None, numeric_header=False, detector="pilatus"):
+    """Write a synthetic LIMA file: Poisson counts of the model (fixed seed); returns the path."""
+    rng = np.random.default_rng(seed)
+    pix = analytic_pixels()
+    frames = []
+    for monitor in i1:
+        counts = rng.poisson(expected_counts(model, monitor, dark=dark, flat=flat, pixels=pix)).astype(np.float64)
+        if gaps is not None:
+            counts[gaps] = 2**32 - 1
+        frames.append(counts)
+    head = _default_header() if header is None else header
+    sc = _scalers(2 * np.asarray(i1), i1) if scalers else None
+    return write_lima(path, np.array(frames), head, detector=detector, scalers=sc, numeric_header=numeric_header)

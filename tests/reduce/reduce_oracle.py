@@ -27,7 +27,7 @@ def subpixel_binned_model(q_bins, model, *, subdivisions=8):
     Every sub-pixel's q, solid angle and polarisation are analytic (:func:`synth.analytic_pixels`
     with the beam centre shifted by the sub-pixel offset); it goes whole into the bin of its q.
     """
-    import synth
+    import reduce_synth as synth
 
     s = subdivisions
     num = den = 0.0
