@@ -315,6 +315,8 @@ def find_peaks(
             break
         exclude = new_exclude
         ref = _smooth_reference(x, inten, sig, settings.background_half_width, exclude)
+    accepted, duplicates = _drop_duplicates(accepted)
+    rejected = rejected + duplicates
     accepted, oscillating = _reject_oscillations(accepted, rejected, settings)
     rejected = rejected + oscillating
     broad = _broad_maxima(x, q, inten, sig, ref, exclude, settings)
@@ -324,6 +326,20 @@ def find_peaks(
         q_nm=_readonly(q), background=_readonly(ref), settings=settings,
         source=None if file is None else str(file),
     )
+
+
+def _drop_duplicates(accepted):
+    """Keep the most significant of peaks whose centres lie within half a FWHM of each other
+    (two candidates, e.g. of different trial widths, whose fits converged on the same peak)."""
+    keep: list[Peak] = []
+    dropped: list[RejectedPeak] = []
+    for p in sorted(accepted, key=lambda p: -p.significance):
+        twin = next((k for k in keep if abs(k.q_nm - p.q_nm) < 0.5 * max(k.fwhm_nm, p.fwhm_nm)), None)
+        if twin is None:
+            keep.append(p)
+        else:
+            dropped.append(RejectedPeak(p, f"duplicate of the peak at q = {twin.q_nm:.5g} 1/nm"))
+    return keep, dropped
 
 
 def _reject_oscillations(accepted, rejected, settings: PeakSettings):
