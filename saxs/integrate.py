@@ -128,7 +128,7 @@ class FrameIntegration:
     n_masked: int
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=4)  # 36 MB per Eiger2 4M geometry
 def solid_angle_sr(geometry: Geometry) -> np.ndarray:
     """Absolute solid angle of every pixel, sr, shape (ny, nx) (cached per geometry; read-only)."""
     ai = get_integrator(geometry)
@@ -137,7 +137,7 @@ def solid_angle_sr(geometry: Geometry) -> np.ndarray:
     return out
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=4)
 def pixel_q_nm(geometry: Geometry) -> np.ndarray:
     """q (1/nm) at every pixel centre, shape (ny, nx) (cached per geometry; read-only)."""
     ai = get_integrator(geometry)
