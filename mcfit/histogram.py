@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .models import sphere_amplitude, sphere_volume_nm3
+from . import kernels
+from .models import sphere_volume_nm3
 
 
 @dataclass(frozen=True)
@@ -74,17 +75,12 @@ def observability(q_nm, sigma, radius_nm, factor: float) -> np.ndarray:
     """Smallest volume fraction at which a sphere of each radius reaches sigma at some q.
 
     ``min_q sigma(q) / (K V(R) F(qR)**2)`` for each radius, K = ``factor``; shape of ``radius_nm``.
+    (The numba kernel :func:`mcfit.kernels.observability`; its twin is in :mod:`mcfit.reference`.)
     """
     radius = np.asarray(radius_nm, dtype=np.float64)
-    flat = radius.reshape(-1)
-    out = np.empty(flat.size)
-    chunk = max(1, 2_000_000 // max(q_nm.size, 1))
-    for start in range(0, flat.size, chunk):
-        r = flat[start:start + chunk, None]
-        intensity = factor * sphere_volume_nm3(r) * sphere_amplitude(q_nm[None, :] * r) ** 2
-        with np.errstate(divide="ignore"):
-            out[start:start + chunk] = np.min(sigma[None, :] / intensity, axis=1)
-    return out.reshape(radius.shape)
+    flat = np.ascontiguousarray(radius.reshape(-1))
+    return kernels.observability(np.ascontiguousarray(q_nm), np.ascontiguousarray(sigma), flat,
+                                 float(factor)).reshape(radius.shape)
 
 
 def bin_edges(radius_range_nm, n_bins: int, scale: str) -> np.ndarray:

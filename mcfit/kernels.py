@@ -332,3 +332,32 @@ def run_repetitions(q_nm, y, w, seeds, n_contributions, r_min, r_max, log_radius
         records[j, 5] = crossing
         records[j, 6] = stop
     return radii, models, records
+
+
+@numba.njit(parallel=True, **_JIT)
+def observability(q_nm, sigma, radii_nm, factor):
+    """out[j] = min_k sigma_k / (factor V(R_j) F(q_k R_j)**2) for a flat array of radii (inf if never > 0)."""
+    n = radii_nm.shape[0]
+    inv_q6 = inverse_q6(q_nm)
+    out = np.empty(n)
+    for j in numba.prange(n):
+        r = radii_nm[j]
+        volume = 4.0 / 3.0 * np.pi * r * r * r
+        prefactor = 12.0 * np.pi / (r * r * r)
+        best = np.inf
+        for k in range(q_nm.shape[0]):
+            x = q_nm[k] * r
+            if x < TAYLOR_CUTOFF:
+                f = sphere_amplitude_scalar(x)
+                c = volume * f * f
+            else:
+                sx, cx = sincos(x)
+                t = sx - x * cx
+                c = prefactor * t * t * inv_q6[k]
+            c *= factor
+            if c > 0.0:
+                ratio = sigma[k] / c
+                if ratio < best:
+                    best = ratio
+        out[j] = best
+    return out

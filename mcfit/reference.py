@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .kernels import BG_FIT, BG_FIXED, MODE_MCSAS, STOP_CONVERGED, STOP_MAX_STEPS
-from .models import sphere_amplitude
+from .models import sphere_amplitude, sphere_volume_nm3
 
 _MASK = (1 << 64) - 1
 
@@ -159,7 +159,18 @@ def run_repetitions(q_nm, y, w, seeds, n_contributions, r_min, r_max, log_radius
     return radii, models, records
 
 
+def observability(q_nm, sigma, radii_nm, factor):
+    """Twin of :func:`mcfit.kernels.observability`."""
+    radii = np.asarray(radii_nm, dtype=np.float64)
+    out = np.empty(radii.size)
+    for j, r in enumerate(radii):
+        intensity = factor * sphere_volume_nm3(r) * sphere_amplitude(q_nm * r) ** 2
+        positive = intensity > 0
+        out[j] = np.min(sigma[positive] / intensity[positive]) if positive.any() else np.inf
+    return out
+
+
 __all__ = [
     "splitmix64_next", "uniform01", "draw_radius", "sphere_column", "linear_scale_background",
-    "sincos", "inverse_q6", "candidate_chi2", "run_one", "run_repetitions", "STOP_CONVERGED",
+    "sincos", "inverse_q6", "observability", "candidate_chi2", "run_one", "run_repetitions", "STOP_CONVERGED",
 ]
