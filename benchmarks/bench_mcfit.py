@@ -151,7 +151,8 @@ def main(argv=None) -> int:
 
     q0, i0, s0 = read_columns(DATASETS["quickstartdemo1"][0])
     mcfit.fit(q0, i0, s0, seed=0, contributions=10, repetitions=2, max_steps=10)  # compile / load cache
-    report = {"settings": SETTINGS, "cpu_count": os.cpu_count(), "datasets": {}}
+    report = {"settings": SETTINGS, "cpu_count": os.cpu_count(), "load_average_start": os.getloadavg(),
+              "datasets": {}}
     with tempfile.TemporaryDirectory() as tmp:
         for name, (path, ranges) in DATASETS.items():
             q, i, s = read_columns(path)
@@ -185,6 +186,9 @@ def main(argv=None) -> int:
                   f"{entry['speedup_default']:.0f}x (default stop)")
     print(f"kernel: {ns:.2f} ns per (step x q point), one core, n_q = {n_q}")
     print(f"threads: 1 -> 2 speed-up {report['thread_speedup_1_to_2']:.2f} ({times})")
+    report["load_average_end"] = os.getloadavg()
+    print(f"load average (1, 5, 15 min) at start {report['load_average_start']}, end {report['load_average_end']} "
+          f"on {os.cpu_count()} cores: above the core count, timings and thread scaling are not meaningful")
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / "bench_mcfit.json"
     out.write_text(json.dumps(report, indent=1, default=float))
