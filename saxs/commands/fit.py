@@ -1,4 +1,8 @@
-"""`saxs fit`: Monte Carlo size distribution of spheres (mcfit) for one curve."""
+"""`saxs fit`: Monte Carlo size distribution of spheres (mcfit) for one curve.
+
+OUT.h5 is an NXcanSAS file: the input curve as `/sasentry01` and the fit result in
+`/sasentry01/mcfit` (layout in the docstring of :mod:`mcfit.results`).
+"""
 
 from __future__ import annotations
 

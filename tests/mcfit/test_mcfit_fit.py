@@ -172,3 +172,21 @@ def test_reference_engine_gives_the_same_fit():
     with pytest.warns(mcfit.FitWarning):
         b = mcfit.fit(q, intensity, 0.01 * intensity, engine="reference", **kwargs)
     np.testing.assert_allclose(a.radii_nm, b.radii_nm, rtol=1e-12)
+
+
+def test_plot_helpers_draw_on_given_axes(tmp_path, quickstart):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from mcfit.plot import plot_fit, plot_histogram
+
+    q, i, s = quickstart
+    result = mcfit.fit(q, i, s, seed=2, repetitions=2)
+    fig, (a, b) = plt.subplots(1, 2)
+    assert plot_fit(result, ax=a) is a and plot_histogram(result, ax=b) is b
+    assert len(b.patches) >= result.histogram.volume.size  # one bar per bin (+ population spans)
+    fig.savefig(tmp_path / "fit.png")
+    plt.close(fig)
+    assert (tmp_path / "fit.png").stat().st_size > 1000
