@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mcfit.models import sphere_intensity_1cm
+
 from saxs.profile import Profile1D, SampleInfo
 
 
@@ -60,3 +62,12 @@ def mesophase_curve(q_peaks, *, seed: int, q_max: float = 6.0, rel_fwhm: float =
 def precursor_series() -> list[Profile1D]:
     """The three precursor curves (25, 50, 100 C)."""
     return [precursor_curve(h, seed=s, temperature_C=t) for t, h, s in PRECURSOR_SERIES]
+
+
+def polydisperse_spheres(q, radius_nm, rel_width, n_sizes=81):
+    """Gaussian (number-weighted, +-3 sigma, 81 sizes) average of sphere intensities, 1/cm
+    (phi = 1e-3, contrast 35e-6 1/A^2)."""
+    radii = radius_nm * (1.0 + rel_width * np.linspace(-3.0, 3.0, n_sizes))
+    weights = np.exp(-0.5 * np.linspace(-3.0, 3.0, n_sizes) ** 2)
+    curves = np.array([sphere_intensity_1cm(q, r, 1e-3, 35.0) for r in radii])
+    return weights @ curves / weights.sum()

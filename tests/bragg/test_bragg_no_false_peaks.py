@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synth_bragg import counts_profile
+from synth_bragg import counts_profile, polydisperse_spheres
 
-from mcfit.models import sphere_intensity_1cm
 from saxs.bragg import find_peaks
 from saxs.nxcansas import load_profile
 from saxs.profile import Profile1D
@@ -33,14 +32,6 @@ def test_pure_poisson_noise_on_flat_counts(seed):
     assert found.peaks == (), found.summary()
 
 
-def _polydisperse_spheres(q, radius_nm, rel_width, n_sizes=81):
-    """Volume-weighted (here: number-weighted Gaussian) average of sphere intensities."""
-    radii = radius_nm * (1.0 + rel_width * np.linspace(-3.0, 3.0, n_sizes))
-    weights = np.exp(-0.5 * np.linspace(-3.0, 3.0, n_sizes) ** 2)
-    curves = np.array([sphere_intensity_1cm(q, r, 1e-3, 35.0) for r in radii])
-    return weights @ curves / weights.sum()
-
-
 @pytest.mark.parametrize("radius_nm,rel_width,seed", [
     (0.9, 0.05, 21),   # CdSe magic-size cluster: smooth to q = 5 1/nm (first minimum near 5)
     (3.0, 0.10, 22),   # a few oscillations, 10 % polydisperse
@@ -49,7 +40,7 @@ def _polydisperse_spheres(q, radius_nm, rel_width, n_sizes=81):
 ])
 def test_polydisperse_spheres_with_noise(radius_nm, rel_width, seed):
     q = np.linspace(0.05, 5.0, 1000) if radius_nm < 20 else np.linspace(0.03, 1.16, 737)
-    intensity = _polydisperse_spheres(q, radius_nm, rel_width) + 1e-3
+    intensity = polydisperse_spheres(q, radius_nm, rel_width) + 1e-3
     rng = np.random.default_rng(seed)
     sigma = 0.01 * intensity  # 1 % relative noise, like good synchrotron data
     profile = Profile1D(q_nm=q, intensity=intensity + rng.normal(0.0, 1.0, q.size) * sigma, sigma=sigma)

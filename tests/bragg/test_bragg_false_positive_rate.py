@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synth_bragg import precursor_curve
-from test_no_false_peaks import _polydisperse_spheres
+from synth_bragg import polydisperse_spheres, precursor_curve
 
 from saxs.bragg import find_peaks, index_peaks
 from saxs.profile import Profile1D
@@ -30,7 +29,7 @@ def test_noise_seeds():
 @pytest.mark.parametrize("radius_nm,rel_width", [(3.0, 0.1), (24.5, 0.05), (24.5, 0.1), (12.0, 0.07)])
 def test_sphere_seeds(radius_nm, rel_width):
     q = np.linspace(0.05, 5.0, 1000) if radius_nm < 20 else np.linspace(0.03, 1.16, 737)
-    intensity = _polydisperse_spheres(q, radius_nm, rel_width) + 1e-3
+    intensity = polydisperse_spheres(q, radius_nm, rel_width) + 1e-3
     with_peaks = []
     for seed in range(300, 310):
         rng = np.random.default_rng(seed)
