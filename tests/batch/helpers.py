@@ -89,7 +89,11 @@ def h5_content(path: Path, roots) -> dict:
 
 
 def assert_same_results(a: Path, b: Path) -> int:
-    """Assert two OUTDIRs hold bit-identical results (HDF5 content, calibration, figures); return files compared."""
+    """Assert two OUTDIRs hold the same results (HDF5 content, calibration, figure names); return files compared.
+
+    Ignored: dates and run times (:data:`VOLATILE`), the OUTDIR path inside strings, summary.json
+    and batch.log (they describe the run, not the results).
+    """
     roots = [(a, "<OUT>"), (b, "<OUT>")]
     names_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file() and not p.name.startswith("."))
     names_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file() and not p.name.startswith("."))
@@ -100,15 +104,22 @@ def assert_same_results(a: Path, b: Path) -> int:
             ca, cb = h5_content(a / rel, roots), h5_content(b / rel, roots)
             assert sorted(ca) == sorted(cb), rel
             for key in ca:
-                va, vb = ca[key], cb[key]
-                if isinstance(va, np.ndarray) and va.dtype.kind in "fc":
-                    # bit-identical, NaN where NaN: the same seed on any worker gives the same numbers
+                va, vb = np.asarray(ca[key]), np.asarray(cb[key])
+                if va.dtype.kind in "fc" and key.endswith("repetitions/radii_nm"):
+                    # the Monte Carlo path: every contribution's radius, bit-identical (same seed, same moves)
                     np.testing.assert_array_equal(va, vb, err_msg=f"{rel}:{key}")
+                elif va.dtype.kind in "fc":
+                    # derived floats: equal to 1e-12 relative. Not bit-identical across processes:
+                    # NumPy's and numba's SIMD loops peel according to each array's memory alignment,
+                    # so sums of ~1e-3 values may differ in the last bit (measured: <= 4e-15 relative).
+                    np.testing.assert_allclose(va, vb, rtol=1e-12, atol=0, equal_nan=True, err_msg=f"{rel}:{key}")
                 else:
-                    assert np.array_equal(va, vb) if isinstance(va, np.ndarray) else va == vb, f"{rel}:{key}"
+                    assert va.shape == vb.shape and np.array_equal(va, vb), f"{rel}:{key}"
             n += 1
+        elif rel.suffix == ".png":
+            assert (a / rel).read_bytes()[:8] == (b / rel).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", rel
         elif rel.suffix == ".toml":
-            strip = lambda t: [l for l in t.splitlines() if not re.match(r"\s*(date|created)\s*=", l)]  # noqa: E731
+            strip = lambda t: [l for l in t.splitlines() if not re.match(r"\s*(date|created\w*)\s*=", l)]  # noqa: E731
             assert strip((a / rel).read_text()) == strip((b / rel).read_text()), rel
             n += 1
     return n
