@@ -151,9 +151,17 @@ def _moments(radius, weight):
 
 
 def _summarise(per_rep: np.ndarray) -> Moments:
-    with np.errstate(invalid="ignore"):
-        mean = np.nanmean(per_rep, axis=0) if np.isfinite(per_rep).any() else np.full(4, np.nan)
-        std = _std(per_rep) if per_rep.shape[0] > 1 else np.zeros(4)
+    """Mean and standard deviation (ddof=1) over repetitions, ignoring repetitions with no
+    contribution in the range (NaN); NaN where fewer than one (mean) or two (std) remain."""
+    finite = np.isfinite(per_rep)
+    count = finite.sum(axis=0)
+    filled = np.where(finite, per_rep, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, filled.sum(axis=0) / np.maximum(count, 1), np.nan)
+        dev2 = np.where(finite, (per_rep - mean) ** 2, 0.0).sum(axis=0)
+        std = np.where(count > 1, np.sqrt(dev2 / np.maximum(count - 1, 1)), np.nan)
+    if per_rep.shape[0] == 1:
+        std = np.zeros(4)
     return Moments(*(float(v) for pair in zip(mean, std) for v in pair))
 
 
