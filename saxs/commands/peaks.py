@@ -40,7 +40,7 @@ def register(subparsers) -> None:
     parser.add_argument("--q-unit", default=None, metavar="UNIT",
                         help="unit of q in text files: nm^-1 (default) or A^-1 (NXcanSAS files carry their own)")
     parser.add_argument("--q-range", nargs=2, type=float, metavar=("MIN", "MAX"), default=None,
-                        help="use only MIN <= q <= MAX, in 1/nm")
+                        help="use only MIN <= q <= MAX, in the --q-unit when given, else in 1/nm")
     parser.add_argument("--min-significance", type=float, default=5.0, metavar="S",
                         help="smallest accepted area / sigma(area) of a peak (default 5)")
     parser.add_argument("--max-rel-fwhm", type=float, default=0.15, metavar="W",
@@ -136,7 +136,19 @@ def run(args) -> int:
     settings = PeakSettings(min_significance=args.min_significance, max_rel_fwhm=args.max_rel_fwhm)
     if not (0 < args.ratio_tolerance < 0.1):
         raise InputError(None, "--ratio-tolerance", "a relative tolerance between 0 and 0.1", got=args.ratio_tolerance)
-    q_range = tuple(args.q_range) if args.q_range is not None else None
+    q_range = None
+    if args.q_range is not None:
+        if not args.q_range[0] < args.q_range[1]:
+            raise InputError(None, "--q-range", "MIN < MAX", got=f"{args.q_range[0]:g} {args.q_range[1]:g}")
+        factor = 1.0
+        if args.q_unit is not None:
+            from ..profile import q_unit_factor
+
+            try:
+                factor = q_unit_factor(args.q_unit)
+            except ValueError:
+                raise InputError(None, "--q-unit", "nm^-1 or A^-1", got=args.q_unit) from None
+        q_range = (args.q_range[0] * factor, args.q_range[1] * factor)  # in 1/nm from here on
 
     profiles, searches, phases = [], [], []
     for path in args.data:
@@ -172,7 +184,7 @@ def run(args) -> int:
                     "broad_maxima": [b.as_dict() for b in search.broad_maxima],
                     "settings": {"min_significance": settings.min_significance, "max_rel_fwhm": settings.max_rel_fwhm,
                                  "ratio_tolerance": args.ratio_tolerance,
-                                 "q_range": list(q_range) if q_range else None},
+                                 "q_range_nm": list(q_range) if q_range else None},
                 }
                 for path, search, phase in zip(args.data, searches, phases)
             ],

@@ -130,3 +130,17 @@ def test_cli_by_provenance_key(tmp_path, capsys):
     assert [t["vanishes_at"] for t in summary["tracks"]] == [13.0, 13.0]
     assert main(["peaks", *paths, "--by", "no_such_key"]) == 2
     assert "no_such_key" in capsys.readouterr().err
+
+
+def test_cli_q_range_follows_q_unit(tmp_path, capsys):
+    # a text file in 1/A with --q-range in 1/A: 0.1-0.3 1/A = 1-3 1/nm keeps only the first order
+    profile = precursor_series()[0]
+    path = tmp_path / "angstrom.dat"
+    np.savetxt(path, np.column_stack([profile.q_nm / 10.0, profile.intensity, profile.sigma]))
+    assert main(["peaks", str(path), "--q-unit", "A^-1", "--q-range", "0.1", "0.3", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)["files"][0]
+    assert first["settings"]["q_range_nm"] == pytest.approx([1.0, 3.0])
+    assert [round(p["q_nm"], 2) for p in first["peaks"]] == [1.84]
+    assert first["phase"] is None  # one peak cannot be indexed
+    assert main(["peaks", str(path), "--q-unit", "A^-1", "--q-range", "0.3", "0.1"]) == 2
+    assert "--q-range" in capsys.readouterr().err
