@@ -179,7 +179,13 @@ def fit(q_nm, intensity, sigma, *, radius_range_nm=None, log_radius: bool = Fals
                                      bool(log_radius), convergence * dof, mode, extra_steps, float(extra_factor), max_steps,
                                      bg_mode, bg_value)
         scale, bg, chi2 = records[:, 0], records[:, 1], records[:, 2]
-        converged = records[:, 6] == kernels.STOP_CONVERGED
+        stop_code = records[:, 6].astype(np.int64)
+        converged = records[:, 5] >= 0  # met the criterion (the extra steps may have been cut short)
+        n_cut = int(np.count_nonzero(stop_code == kernels.STOP_EXTRA_CUT))
+        if n_cut:
+            warnings.warn(f"{n_cut} of {repetitions} repetitions met the criterion but reached max_steps "
+                          f"({max_steps}) before their extra steps were done; raise `max_steps` or use "
+                          "log_radius=True for wide radius ranges", FitWarning, stacklevel=2)
         if not converged.all():
             warnings.warn(f"{np.count_nonzero(~converged)} of {repetitions} repetitions did not reach reduced "
                           f"chi2 <= {convergence:g} within {max_steps} steps (best {np.min(chi2) / dof:.3g}); "
@@ -214,7 +220,7 @@ def fit(q_nm, intensity, sigma, *, radius_range_nm=None, log_radius: bool = Fals
         fit_intensity_std=curves.std(axis=0, ddof=1) if repetitions > 1 else np.zeros(data.q_nm.size),
         radii_nm=radii, scale=scale.copy(), background=bg.copy(), chi2_reduced_per_repetition=chi2 / dof,
         steps=records[:, 3].astype(np.int64), accepted=records[:, 4].astype(np.int64),
-        crossing_step=records[:, 5].astype(np.int64), converged=converged, volume_fraction_per_contribution=phi,
+        crossing_step=records[:, 5].astype(np.int64), converged=converged, stop_code=stop_code, volume_fraction_per_contribution=phi,
     )
     for a in arrays.values():
         a.setflags(write=False)

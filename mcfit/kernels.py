@@ -21,6 +21,7 @@ _JIT = dict(cache=True, fastmath=False, nogil=True)
 # Stop codes recorded per repetition.
 STOP_CONVERGED = 0  #: reached the criterion (after the extra steps, where the mode asks for them)
 STOP_MAX_STEPS = 1  #: ran out of steps before meeting the criterion
+STOP_EXTRA_CUT = 2  #: met the criterion, but max_steps cut the extra steps short
 
 # Stop modes.
 MODE_MCSAS = 0  #: stop the moment reduced chi-square <= convergence (McSAS)
@@ -287,6 +288,8 @@ def run_one(q_nm, y, w, radii, state, r_min, r_max, log_radius, chi2_target, mod
             chi2 = chi2_new
             if crossing < 0 and chi2 <= chi2_target:
                 crossing = steps
+    if stop == STOP_MAX_STEPS and crossing >= 0:
+        stop = STOP_EXTRA_CUT
     # Remove the drift of the running sum: recompute the model from the basis once at the end.
     for k in range(n_q):
         model[k] = 0.0

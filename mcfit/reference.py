@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels import BG_FIT, BG_FIXED, MODE_MCSAS, STOP_CONVERGED, STOP_MAX_STEPS
+from .kernels import BG_FIT, BG_FIXED, MODE_MCSAS, STOP_CONVERGED, STOP_EXTRA_CUT, STOP_MAX_STEPS
 from .models import sphere_amplitude, sphere_volume_nm3
 
 _MASK = (1 << 64) - 1
@@ -133,6 +133,8 @@ def run_one(q_nm, y, w, radii, state, r_min, r_max, log_radius, chi2_target, mod
             chi2 = chi2_new
             if crossing < 0 and chi2 <= chi2_target:
                 crossing = steps
+    if stop == STOP_MAX_STEPS and crossing >= 0:
+        stop = STOP_EXTRA_CUT
     model[:] = basis.sum(axis=0)
     s, b, chi2 = linear_scale_background(model, y, w, bg_mode, bg_value)
     return s, b, chi2, steps, accepted, crossing, stop

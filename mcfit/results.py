@@ -14,7 +14,9 @@ q in 1/nm, intensities in the unit of the input data)::
                               deviation over repetitions of scale*model + background
       repetitions/            radii_nm (n_rep, n_contributions), and per repetition (n_rep,):
                               scale, background, chi2_reduced, steps, accepted, crossing_step (-1 =
-                              never reached the criterion), converged (bool),
+                              never reached the criterion), converged (bool: met the criterion),
+                              stop_code (0 criterion met and extra steps done, 1 max_steps before
+                              the criterion, 2 criterion met but max_steps cut the extra steps),
                               volume_fraction_per_contribution
       histogram/              edges_nm (n_bins+1,), centers_nm, volume, volume_std,
                               volume_observability, number, number_std, number_observability
@@ -75,7 +77,9 @@ class FitResult:
     """Result of :func:`mcfit.fit`: data as fitted, fitted curve, repetitions, histograms, statistics.
 
     Arrays are read-only. ``chi2_reduced`` is the mean over repetitions of each one's final reduced
-    chi-square; ``converged`` says per repetition whether it met the stopping criterion.
+    chi-square; ``converged`` says per repetition whether it met the convergence criterion;
+    ``stop_code`` why it stopped (see :mod:`mcfit.kernels`: 0 done, 1 max_steps before the criterion,
+    2 criterion met but max_steps cut the extra steps short).
     """
 
     settings: FitSettings
@@ -94,6 +98,7 @@ class FitResult:
     accepted: np.ndarray
     crossing_step: np.ndarray
     converged: np.ndarray
+    stop_code: np.ndarray
     volume_fraction_per_contribution: np.ndarray
     volume_fraction_unit: str
     histogram: Histogram
@@ -211,7 +216,7 @@ class FitResult:
         f.create_dataset("intensity_std", data=self.fit_intensity_std)
         r = g.create_group("repetitions")
         r.create_dataset("radii_nm", data=self.radii_nm, compression="gzip")
-        for name in ("scale", "background", "steps", "accepted", "crossing_step", "converged",
+        for name in ("scale", "background", "steps", "accepted", "crossing_step", "converged", "stop_code",
                      "volume_fraction_per_contribution"):
             r.create_dataset(name, data=getattr(self, name))
         r.create_dataset("chi2_reduced", data=self.chi2_reduced_per_repetition)
@@ -311,7 +316,7 @@ def read_result(source, *, group: str | None = None) -> FitResult:
         radius_range_nm=tuple(float(v) for v in g.attrs["radius_range_nm"]),
         radii_nm=_ro(r["radii_nm"]), scale=_ro(r["scale"]), background=_ro(r["background"]),
         chi2_reduced_per_repetition=_ro(r["chi2_reduced"]), steps=_ro(r["steps"]), accepted=_ro(r["accepted"]),
-        crossing_step=_ro(r["crossing_step"]), converged=_ro(r["converged"]),
+        crossing_step=_ro(r["crossing_step"]), converged=_ro(r["converged"]), stop_code=_ro(r["stop_code"]),
         volume_fraction_per_contribution=_ro(r["volume_fraction_per_contribution"]),
         volume_fraction_unit=str(g.attrs["volume_fraction_unit"]),
         histogram=hist, ranges=tuple(ranges), populations=tuple(pops),

@@ -88,3 +88,18 @@ def test_nan_policy_omit_drops_points_with_a_warning():
     with pytest.warns(mcfit.FitWarning, match="omitted 1 points"):
         data = prepare(Q, intensity, S, nan_policy="omit")
     assert data.q_nm.size == 29 and data.n_input == 30 and Q[3] not in data.q_nm
+
+
+def test_extra_steps_cut_by_max_steps_is_converged_with_a_warning():
+    # A narrow population that reaches chi2 <= 1 quickly, with max_steps too small for the extra
+    # steps: converged (criterion met), stop_code 2, and a warning that names max_steps.
+    from mcfit.models import sphere_intensity_1cm
+
+    q = np.geomspace(0.1, 2.0, 40)
+    intensity = sphere_intensity_1cm(q, 5.0, 1e-3, 10.0)
+    probe = mcfit.fit(q, intensity, 0.05 * intensity, contributions=30, repetitions=2, seed=1, stop="mcsas")
+    assert probe.converged_repetitions == 2
+    limit = int(probe.steps.max()) + 1
+    with pytest.warns(mcfit.FitWarning, match="max_steps"):
+        result = mcfit.fit(q, intensity, 0.05 * intensity, contributions=30, repetitions=2, seed=1, max_steps=limit)
+    assert result.converged_repetitions == 2 and np.all(result.stop_code == 2)
