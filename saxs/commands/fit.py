@@ -20,6 +20,7 @@ _OPTION = {
     "seed": "--seed", "convergence": "--convergence", "max_steps": "--max-steps", "bins": "--bins",
     "ranges_nm": "--range", "contrast_1e6_per_A2": "--contrast", "q_range_nm": "--q-range",
     "q_bins": "--q-bins", "min_rel_sigma": "--min-rel-sigma", "stop": "--stop", "extra_steps": "--extra-steps",
+    "extra_factor": "--extra-factor",
     "q_nm": "q column", "intensity": "intensity column", "sigma": "sigma column",
 }
 
@@ -52,7 +53,10 @@ def register(subparsers) -> None:
                         help="extra (default): run further steps after the criterion is met (unbiased); "
                              "mcsas: stop the moment it is met")
     parser.add_argument("--extra-steps", type=int, default=None,
-                        help="further steps in --stop extra (default 20 x contributions)")
+                        help="--stop extra: fixed further steps after the criterion is met (default 0)")
+    parser.add_argument("--extra-factor", type=float, default=None,
+                        help="--stop extra: further steps as a multiple of the steps it took to meet the "
+                             "criterion (default 1: as many again)")
     parser.add_argument("--bins", type=int, default=100, help="histogram bins (default 100)")
     parser.add_argument("--linear-bins", action="store_true", help="linear histogram bins (default logarithmic)")
     parser.add_argument("--range", nargs=2, type=float, action="append", metavar=("MIN", "MAX"),
@@ -85,7 +89,7 @@ def run(args) -> int:
                 profile.q_nm, profile.intensity, profile.sigma,
                 radius_range_nm=args.radius_range, log_radius=args.log_radius, contributions=args.contributions,
                 repetitions=args.repetitions, seed=args.seed, convergence=args.convergence,
-                max_steps=args.max_steps, stop=args.stop, extra_steps=args.extra_steps,
+                max_steps=args.max_steps, stop=args.stop, extra_steps=args.extra_steps, extra_factor=args.extra_factor,
                 q_range_nm=args.q_range, q_bins=args.q_bins, min_rel_sigma=args.min_rel_sigma,
                 bins=args.bins, bin_scale="linear" if args.linear_bins else "log", ranges_nm=args.range,
                 contrast_1e6_per_A2=args.contrast)
