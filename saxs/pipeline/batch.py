@@ -44,7 +44,8 @@ from ..atomic import write_text_atomic
 from ..config import BeamtimeConfig
 from ..errors import InputError
 from .fingerprint import canonical_json, derive_seed, file_stamp, fingerprint_of, inputs_text, stored_fingerprint
-from .sample import BlankJob, FitOptions, ReductionSettings, SampleJob, StandardJob, process_blank, process_sample, process_standard
+from .sample import (BlankJob, FitOptions, ReductionSettings, SampleJob, StandardJob, process_blank, process_sample,
+                     process_standard, warm_up)
 from .scheduler import Task, TaskOutcome, open_runner
 from .series import SeriesJob, process_series
 
@@ -432,7 +433,7 @@ def run_batch(config: BeamtimeConfig, options: BatchOptions) -> dict[str, Any]:
         progress = _Progress(n_tasks, progress_wanted)
         results: dict[str, dict] = {}
         try:
-            with open_runner(options.scheduler, workers=options.workers) as runner:
+            with open_runner(options.scheduler, workers=options.workers, warmup=warm_up) as runner:
                 log.info("running on %s", runner.description)
                 _run_phase(runner, list(plan.blanks.values()), process_blank, progress, results)
                 if plan.standard is not None:

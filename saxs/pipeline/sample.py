@@ -171,6 +171,21 @@ class _Timer:
             self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - start
 
 
+def warm_up() -> None:
+    """Import the heavy libraries of the tasks (run once per worker before its first task)."""
+    import h5py  # noqa: F401
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import pyFAI  # noqa: F401
+
+    import mcfit  # noqa: F401
+
+    from .. import absolute, reduce, screen, subtract  # noqa: F401
+    from ..bragg import find_peaks  # noqa: F401
+
+
 def _limit_threads(threads: int) -> None:
     """Cap numba's threads in this worker (parallel workers share the cores)."""
     try:

@@ -215,7 +215,8 @@ def parse_scheduler(value: str) -> str:
 
 
 @contextlib.contextmanager
-def open_runner(scheduler: str = "none", *, workers: int = 1) -> Iterator[Runner]:
+def open_runner(scheduler: str = "none", *, workers: int = 1,
+                warmup: Callable[[], Any] | None = None) -> Iterator[Runner]:
     """Start a back end, yield a :class:`Runner`, shut it down on exit.
 
     Parameters
@@ -225,6 +226,9 @@ def open_runner(scheduler: str = "none", *, workers: int = 1) -> Iterator[Runner
         or ``"tcp://HOST:PORT"`` (existing Dask cluster).
     workers : int
         Worker processes for ``"none"`` and ``"local"`` (ignored for ``tcp://``).
+    warmup : callable, optional
+        A module-level function run once in every worker before any task (imports of heavy
+        libraries), so that task timings measure the work, not the start-up of a process.
 
     Examples
     --------
@@ -237,12 +241,15 @@ def open_runner(scheduler: str = "none", *, workers: int = 1) -> Iterator[Runner
         raise InputError(None, "--workers", "a positive integer", got=workers)
     if scheduler == "none":
         if workers == 1:
+            if warmup is not None:
+                warmup()
             yield Runner("none", 1, "in this process")
             return
         import multiprocessing
 
         # spawn: fresh interpreters, no inherited threads or locks (numba, HDF5, logging)
-        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=warmup) as pool:
             yield Runner("none", workers, f"{workers} local processes", _pool=pool)
         return
 
@@ -255,6 +262,8 @@ def open_runner(scheduler: str = "none", *, workers: int = 1) -> Iterator[Runner
                                    dashboard_address=None, silence_logs=40)
         try:
             with Client(cluster) as client:
+                if warmup is not None:
+                    client.run(warmup)
                 yield Runner("local", workers, f"Dask LocalCluster {cluster.scheduler_address}", _client=client)
         finally:
             cluster.close()
@@ -265,6 +274,8 @@ def open_runner(scheduler: str = "none", *, workers: int = 1) -> Iterator[Runner
     except OSError as exc:
         raise InputError(None, "--scheduler", "the address of a running Dask scheduler", got=scheduler) from exc
     try:
+        if warmup is not None:
+            client.run(warmup)
         n = max(1, len(client.scheduler_info().get("workers", {})))
         yield Runner(scheduler, n, f"Dask cluster {scheduler} ({n} workers)", _client=client)
     finally:

@@ -27,3 +27,16 @@ def die() -> None:
 def worker_pid() -> int:
     """Process id of the worker that ran the task."""
     return os.getpid()
+
+
+_WARM = []
+
+
+def warm() -> None:
+    """Warm-up hook: mark this worker process."""
+    _WARM.append(os.getpid())
+
+
+def was_warmed() -> bool:
+    """Whether :func:`warm` ran in this worker process."""
+    return os.getpid() in _WARM

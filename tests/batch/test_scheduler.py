@@ -53,11 +53,17 @@ def test_dead_worker_is_a_failure_not_a_crash():
 def test_dask_local_cluster_agrees():
     with open_runner("none", workers=1) as runner:
         serial = _check(runner.run(_tasks_list()))
-    with open_runner("local", workers=2) as runner:
+    with open_runner("local", workers=2, warmup=_tasks.warm) as runner:
         assert runner.description.startswith("Dask LocalCluster tcp://127.0.0.1:")
         dask = _check(runner.run(_tasks_list()))
         # a second run on the same cluster runs again (pure=False), no stale results
         assert _check(runner.run(_tasks_list())) == dask
+        assert runner.run([Task("warm", _tasks.was_warmed)])[0].value is True
+        address = runner.description.split()[-1]
+        # an existing cluster by its address, as --scheduler tcp://HOST:PORT does
+        with open_runner(address) as remote:
+            assert remote.workers == 2
+            assert _check(remote.run(_tasks_list())) == dask
     assert dask == serial
 
 
