@@ -7,6 +7,7 @@ from ._common import add_command, emit_json
 EXAMPLES = """\
   saxs simulate demo && saxs batch demo -o demo-out          # the example beamtime, local processes
   saxs batch /data/ihch1234 -c beamtime.toml -o results --workers 4
+  saxs batch demo -o demo-out --workers 1                     # everything in this process (debugging)
   saxs batch demo -o demo-out --resume                        # finish an interrupted batch
   saxs batch demo -o demo-out --only 'cdse_T2*' --overwrite   # redo some samples
   saxs batch demo -o demo-out --scheduler local --workers 4   # Dask LocalCluster on 127.0.0.1
@@ -39,7 +40,8 @@ def register(subparsers) -> None:
                         help="none (local processes, default), local (Dask LocalCluster on 127.0.0.1) or "
                         "tcp://HOST:PORT (an existing Dask scheduler; its workers need saxs-insitu installed "
                         "and the same paths)")
-    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1: in this process)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes (default: one per CPU core; 1 runs everything in this process)")
     parser.add_argument("--only", nargs="+", metavar="SAMPLE", default=(),
                         help="process only these samples (names or shell patterns)")
     mode = parser.add_mutually_exclusive_group()
@@ -63,7 +65,10 @@ def run(args) -> int:
     if not config_path.is_absolute():
         config_path = Path(args.beamtime_dir) / config_path
     config = load_beamtime(config_path)
-    options = BatchOptions(outdir=Path(args.outdir), scheduler=parse_scheduler(args.scheduler), workers=args.workers,
+    import os
+
+    workers = args.workers if args.workers is not None else max(1, os.cpu_count() or 1)
+    options = BatchOptions(outdir=Path(args.outdir), scheduler=parse_scheduler(args.scheduler), workers=workers,
                            only=tuple(args.only), resume=args.resume, overwrite=args.overwrite,
                            dry_run=args.dry_run, progress=False if args.no_progress else None)
     summary = run_batch(config, options)

@@ -45,10 +45,16 @@ def copy_beamtime(src: Path, dst: Path) -> Path:
 
 
 def run_batch(*args) -> tuple[int, dict | None]:
-    """``saxs batch ARGS --json --no-progress`` in this process; (exit code, parsed JSON summary or None)."""
+    """``saxs batch ARGS --json --no-progress`` (``--workers 1`` unless given: in this process).
+
+    Returns (exit code, parsed JSON summary or None).
+    """
+    args = [str(a) for a in args]
+    if "--workers" not in args:
+        args += ["--workers", "1"]
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        code = main(["batch", *map(str, args), "--json", "--no-progress"])
+        code = main(["batch", *args, "--json", "--no-progress"])
     text = out.getvalue().strip()
     return code, (json.loads(text.splitlines()[-1]) if text else None)
 

@@ -8,6 +8,7 @@ written (NXcanSAS read by SasView's loader, fit and peaks groups, figures), the 
 from __future__ import annotations
 
 import json
+import os
 
 import h5py
 import matplotlib
@@ -153,6 +154,16 @@ def test_resume_skips_done_and_refusals(broken):
     assert states[("sample", "cdse_T200")] == "up-to-date"
     assert states[("sample", "cdse_T210")] == "todo"
     assert states[("sample", "cdse_T220")] == "failed"
+    # other settings or a changed raw file: the sample is redone
+    (bt / "other.toml").write_text((bt / "beamtime.toml").read_text().replace("contributions = 100",
+                                                                              "contributions = 101"))
+    code, plan = run_batch(bt, "-c", "other.toml", "-o", out, "--only", "cdse_T200", "--resume", "--dry-run")
+    assert [t["status"] for t in plan["tasks"] if t["kind"] == "sample"] == ["todo"]
+    raw = bt / "raw" / "cdse_T200_0000.h5"
+    stat = raw.stat()
+    os.utime(raw, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    code, plan = run_batch(bt, "-o", out, "--only", "cdse_T200", "--resume", "--dry-run")
+    assert [t["status"] for t in plan["tasks"] if t["kind"] == "sample"] == ["todo"]
 
 
 def test_bad_beamtime_file_exit_2(small_beamtime, tmp_path, capsys):

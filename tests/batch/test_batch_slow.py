@@ -99,7 +99,7 @@ def _complete(out):
 def test_killed_then_resumed_equals_uninterrupted(small_beamtime, reference, tmp_path):
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "saxs", "batch", str(small_beamtime), "-o", str(out), "--only", *SUBSET,
-           "--no-progress"]
+           "--no-progress", "--workers", "1"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 300
