@@ -266,8 +266,8 @@ def test_beamtime_toml_is_accepted_by_the_config_loader(beamtime):
 
 @pytest.mark.parametrize("name,frame", [("cdse_T230", 0), ("cdse_T220", 2), ("precursor_T025", 1)])
 def test_expected_image_is_the_truth_formula(name, frame):
-    # Small frames: the simulator evaluates S(q) exactly, as the truth does (1e-12: same
-    # arithmetic up to the order of operations).
+    # The simulator splines S(q) (exact on a 20001-point ln q grid) to the pixels; the truth
+    # evaluates it exactly at each pixel. Spline error < 1e-7 relative; 1e-6 leaves a margin.
     from saxs.simulate import detector as det
     from saxs.simulate.beamtime import detector_images, expected_image, make_plan, make_truth
 
@@ -278,20 +278,20 @@ def test_expected_image_is_the_truth_formula(name, frame):
     g = plan.geometry
     ref = truth.expected_counts(det.q_nm(g), det.solid_angle_sr(g), det.polarisation(g), img.flat,
                                 frame=frame, shadow=img.shadow)
-    np.testing.assert_allclose(e, ref, rtol=1e-12)
+    np.testing.assert_allclose(e, ref, rtol=1e-6)
 
 
 def test_full_frame_interpolation_of_the_scattering():
-    # Full frames interpolate S(q) linearly in ln q on 100001 points; against the exact sum on
-    # the sharpest curve (Bragg peaks, sigma 0.04 1/nm) the error, (dq)^2/8 S''/S, stays below
-    # 1e-5 relative (measured 5e-6 at most on the peak flanks).
+    # Full frames: the same spline over the full q range of a 75 um detector; against the exact
+    # sum on the sharpest curve (Bragg peaks, sigma 0.04 1/nm) the error stays below 1e-6.
     from saxs.simulate import detector as det
     from saxs.simulate.beamtime import _scattering_image, make_plan, make_truth
 
     plan = make_plan("cdse-demo", frames=2, detector="eiger2_4m")
-    q = det.q_nm(plan.geometry)[::9, :]  # 240 x 2068 pixels > the exact-evaluation limit
-    for name in ("precursor_T025", "cdse_T230"):
+    q = det.q_nm(plan.geometry)[::9, :]  # 240 x 2068 pixels
+    # The log-log-linear SRM 3600 curve has kinks at its nodes, where the spline errs up to 4e-5.
+    for name, rtol in (("precursor_T025", 1e-6), ("cdse_T230", 1e-6), ("glassy_carbon", 1e-4)):
         truth = make_truth(plan, next(m for m in plan.measurements if m.name == name), 9)
         s = _scattering_image(truth, q, None)
         idx = (slice(None, None, 7), slice(None, None, 11))
-        np.testing.assert_allclose(s[idx], truth.scattering_sum(q[idx]), rtol=1e-5)
+        np.testing.assert_allclose(s[idx], truth.scattering_sum(q[idx]), rtol=rtol)
