@@ -14,7 +14,6 @@ independent (a ring's width or a texture shifts many of them together), so these
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
@@ -206,9 +205,9 @@ def _refine(gr, points: ControlPoints, *, fit_tilt: bool, params=None):
     """Refine the geometry on the points. Returns params (5,): dist, poni1, poni2, rot1, rot2.
 
     Without a start ``params``, ``GeometryRefinement.refine3`` (SLSQP on the summed squared
-    2 theta residuals, tilts fixed) gives one from the refinement object's state. SLSQP stops short of the minimum when the parameters are strongly correlated (tilts
-    against centre and distance with arcs only: residuals 3x those at the true geometry on
-    simulated frames), so a Gauss-Newton polish (``scipy.optimize.least_squares`` on the same
+    2 theta residuals, tilts fixed) gives one from the refinement object's state. SLSQP stops
+    short of the minimum when the parameters are strongly correlated (tilts against centre and
+    distance with arcs only: residuals 3x those at the true geometry on simulated frames), so a Gauss-Newton polish (``scipy.optimize.least_squares`` on the same
     pyFAI residuals, ``GeometryRefinement.tth`` with explicit parameters, scaled to their
     natural sizes) finishes the job. Parameters are passed explicitly rather than set on the
     object: every pyFAI geometry setter runs the garbage collector (~0.1 s each).
@@ -248,7 +247,7 @@ def _drop_outliers(gr, params, points, *, n_sigma=4.0, min_points=6):
     return points.select(np.isin(points.ring, [r for r, n in counts.items() if n >= min_points]))
 
 
-def _drop_inconsistent_rings(gr, params, points, *, max_shift, min_points):
+def _drop_inconsistent_rings(gr, params, points, *, max_shift):
     """Drop rings whose median residual is off by more than ``max_shift`` (rad) - e.g. a ring of
     another phase lying close to a calibrant ring - one at a time, worst first."""
     res = _residuals(gr, params, points)
@@ -260,7 +259,50 @@ def _drop_inconsistent_rings(gr, params, points, *, max_shift, min_points):
     return points, False
 
 
-def _check_ring_pattern(path, points, dspacing_nm, calibrant, wavelength_nm, *, min_fraction=0.6):
+def _ring_statistics(gr, params, points, pixel_um):
+    """RMS residual in pixels and in 2 theta (rad), and per ring the median q_observed / q_calibrant.
+
+    A point's distance from its ring is its 2 theta residual times dr/d(2 theta) = D / cos^2(2 theta).
+    """
+    res = _residuals(gr, params, points)
+    tth_ring = gr.calc_2th(points.ring, gr.wavelength)
+    dr_dtth_px = params[0] * 1e6 / np.cos(tth_ring) ** 2 / pixel_um
+    ratios = {}
+    for ring in np.unique(points.ring):
+        sel = points.ring == ring
+        ratios[int(ring)] = float(np.median(np.sin((tth_ring[sel] + res[sel]) / 2) / np.sin(tth_ring[sel] / 2)))
+    return float(np.sqrt(np.mean((res * dr_dtth_px) ** 2))), float(np.sqrt(np.mean(res ** 2))), ratios
+
+
+def _uncertainties(gr, params, points, free_index, detector, wavelength_m):
+    """One-sigma errors of the pyFAI parameters and the Fit2D values, from the fit's Jacobian.
+
+    Returns sigma (5,) of dist, poni1, poni2, rot1, rot2 (0 where fixed), the Fit2D values (5,) and
+    their sigmas (5,): distance mm, centre x px, centre y px, tilt deg, tilt-plane rotation deg.
+    """
+    res = _residuals(gr, params, points)
+    jac = _jacobian(gr, params, points, free_index)
+    s2 = float(res @ res) / max(len(points) - len(free_index), 1)
+    try:
+        cov_free = s2 * np.linalg.inv(jac.T @ jac)
+    except np.linalg.LinAlgError:
+        cov_free = np.full((len(free_index),) * 2, np.nan)
+    cov = np.zeros((5, 5))
+    cov[np.ix_(free_index, free_index)] = cov_free
+    sigma = np.sqrt(np.clip(np.diag(cov), 0, None))
+    f2d_values = _fit2d_of(params, detector, wavelength_m)
+    jf = np.zeros((5, 5))
+    for i in free_index:
+        step = 1e-7 if i in (1, 2) else 1e-6
+        up, down = params.copy(), params.copy()
+        up[i] += step
+        down[i] -= step
+        jf[:, i] = (_fit2d_of(up, detector, wavelength_m) - _fit2d_of(down, detector, wavelength_m)) / (2 * step)
+    f2d_sigma = np.sqrt(np.clip(np.diag(jf @ cov @ jf.T), 0, None))
+    return sigma, f2d_values, f2d_sigma
+
+
+def _check_ring_pattern(path, points, dspacing, calibrant, wavelength_nm, *, min_fraction=0.6):
     """Fail when the rings found skip calibrant rings in a pattern that means a wrong scale.
 
     With a wavelength (or distance) off by a factor k, a lamellar calibrant's rings still fall on
@@ -273,8 +315,8 @@ def _check_ring_pattern(path, points, dspacing_nm, calibrant, wavelength_nm, *, 
     rings_found = np.unique(points.ring)
     orders = rings_found + 1
     span = int(rings_found.max() - rings_found.min() + 1)
-    n = min(dspacing_nm.size, 8)
-    harmonic = n >= 3 and np.allclose(dspacing_nm[:n] * np.arange(1, n + 1), dspacing_nm[0], rtol=1e-3)
+    n = min(dspacing.size, 8)
+    harmonic = n >= 3 and np.allclose(dspacing[:n] * np.arange(1, n + 1), dspacing[0], rtol=1e-3)
     point_orders = points.ring + 1
     divisor = next((k for k in range(2, 6) if np.mean(point_orders % k == 0) >= 0.85), 1)
     if harmonic and divisor > 1:
@@ -368,7 +410,7 @@ def calibrate_geometry(frame: CalibrantFrame, *, calibrant: str = "AgBh", wavele
     center_y = start.center_y_px if start.center_y_px is not None else ny / 2
     if start.center_x_px is None or start.center_y_px is None:
         # No centre anywhere: search the whole detector (coarser grid).
-        search_px = max(search_px, 0.5 * max(nx, ny))
+        search_px = max(search_px, 0.75 * max(nx, ny))  # the beam may be off the detector
         warnings.append("no beam centre in options or header: searched the whole detector")
     detector_name = detector if detector else "Detector"
     if det is None:
@@ -392,7 +434,7 @@ def calibrate_geometry(frame: CalibrantFrame, *, calibrant: str = "AgBh", wavele
     if tth_all.size == 0:
         raise InputError(None, "--calibrant", f"a calibrant with rings at {wavelength_nm} nm", got=calibrant)
 
-    step = 2.0 if search_px <= 40 else search_px / 20
+    step = 2.0 if search_px <= 40 else min(8.0, search_px / 20)
     coarse = coarse_search(frame.image, mask, tth_rad=tth_all, center_x_px=center_x, center_y_px=center_y,
                            distance_mm=start.distance_mm, pixel_x_mm=pixel_x_mm, pixel_y_mm=pixel_y_mm,
                            search_px=search_px, step_px=step)
@@ -439,7 +481,7 @@ def calibrate_geometry(frame: CalibrantFrame, *, calibrant: str = "AgBh", wavele
             for _ in range(8):
                 points = _drop_outliers(gr, params, points)
                 shift = 0.5 * limits.max_ring_q_deviation * float(np.median(gr.calc_2th(points.ring, wavelength_m)))
-                points, dropped = _drop_inconsistent_rings(gr, params, points, max_shift=shift, min_points=6)
+                points, dropped = _drop_inconsistent_rings(gr, params, points, max_shift=shift)
                 if len(points) < limits.min_points:
                     break
                 params = _refine(gr, points, fit_tilt=tilt_now, params=params)
@@ -453,15 +495,8 @@ def calibrate_geometry(frame: CalibrantFrame, *, calibrant: str = "AgBh", wavele
         """RMS residual (px) and worst ring q deviation of a solution."""
         if len(points) < limits.min_points:
             return np.inf, np.inf
-        res = _residuals(gr, params, points)
-        tth_points = gr.calc_2th(points.ring, wavelength_m)
-        dr_dtth_px = params[0] * 1e6 / np.cos(tth_points) ** 2 / min(start.pixel_x_um, start.pixel_y_um)
-        worst = 0.0
-        for ring in np.unique(points.ring):
-            sel = points.ring == ring
-            ratio = np.median(np.sin((tth_points[sel] + res[sel]) / 2) / np.sin(tth_points[sel] / 2))
-            worst = max(worst, abs(ratio - 1))
-        return float(np.sqrt(np.mean((res * dr_dtth_px) ** 2))), worst
+        rms_px, _, ratios = _ring_statistics(gr, params, points, min(start.pixel_x_um, start.pixel_y_um))
+        return rms_px, max(abs(v - 1) for v in ratios.values())
 
     f2d0 = {"centerX": coarse.center_x_px, "centerY": coarse.center_y_px}
     params, points, ai_flat, f2d_flat = run_loop(ai, f2d0, False, None)  # None: start with refine3
@@ -490,40 +525,9 @@ def calibrate_geometry(frame: CalibrantFrame, *, calibrant: str = "AgBh", wavele
                          "control points", got=f"{rings_found.size} rings, {len(points)} points")
     _check_ring_pattern(path, points, np.asarray(cal.dspacing, dtype=float), calibrant, wavelength_nm)
 
-    # Residuals, uncertainties, Fit2D values.
-    res = _residuals(gr, params, points)
     free_index = [0, 1, 2, 3, 4] if fit_tilt else [0, 1, 2]
-    jac = _jacobian(gr, params, points, free_index)
-    dof = max(len(points) - len(free_index), 1)
-    s2 = float(res @ res) / dof
-    try:
-        cov_free = s2 * np.linalg.inv(jac.T @ jac)
-    except np.linalg.LinAlgError:
-        cov_free = np.full((len(free_index),) * 2, np.nan)
-    cov = np.zeros((5, 5))
-    cov[np.ix_(free_index, free_index)] = cov_free
-    sigma = np.sqrt(np.clip(np.diag(cov), 0, None))
-    f2d_values = _fit2d_of(params, det, wavelength_m)
-    jf = np.zeros((5, 5))
-    for i in free_index:
-        step = 1e-7 if i in (1, 2) else 1e-6
-        up, down = params.copy(), params.copy()
-        up[i] += step
-        down[i] -= step
-        jf[:, i] = (_fit2d_of(up, det, wavelength_m) - _fit2d_of(down, det, wavelength_m)) / (2 * step)
-    f2d_sigma = np.sqrt(np.clip(np.diag(jf @ cov @ jf.T), 0, None))
-
-    # Residual in pixels: 2theta residual times the local d(r)/d(2theta) at each point.
-    tth_points = gr.calc_2th(points.ring, wavelength_m)
-    dr_dtth_px = f2d_values[0] * 1e3 / np.cos(tth_points) ** 2 / min(start.pixel_x_um, start.pixel_y_um)
-    residual_px = float(np.sqrt(np.mean((res * dr_dtth_px) ** 2)))
-    residual_tth = float(np.sqrt(np.mean(res ** 2)))
-    # Per-ring q ratio (observed / calibrant).
-    tth_obs = tth_points + res
-    q_ratio = {}
-    for ring in rings_found:
-        sel = points.ring == ring
-        q_ratio[int(ring)] = float(np.median(np.sin(tth_obs[sel] / 2) / np.sin(tth_points[sel] / 2)))
+    sigma, f2d_values, f2d_sigma = _uncertainties(gr, params, points, free_index, det, wavelength_m)
+    residual_px, residual_tth, q_ratio = _ring_statistics(gr, params, points, min(start.pixel_x_um, start.pixel_y_um))
     worst_q = max(abs(v - 1) for v in q_ratio.values())
 
     if residual_px > limits.max_residual_px:

@@ -79,3 +79,14 @@ def test_integrating_with_the_result_puts_rings_at_calibrant_q():
         top = near & (intensity > intensity[near].min() + 0.5 * np.ptp(intensity[near]))
         q_peak = np.average(q[top], weights=intensity[top] - intensity[near].min())
         assert q_peak == pytest.approx(q0, rel=5e-4)
+
+
+@pytest.mark.slow
+def test_no_centre_anywhere_searches_the_whole_detector():
+    """Without a beam centre (options or header) the search covers the detector and beyond (~10 s)."""
+    truth, counts = simulate_agbh(distance_mm=600.0, center_px=(-10.0, 120.0), tilt_deg=1.0, tilt_plane_deg=30.0,
+                                  seed=14)
+    result = calibrate_geometry(_frame(counts), wavelength_nm=0.1, distance_mm=620.0, pixel_um=172.0)
+    f2d = truth.getFit2D()
+    assert abs(result.center_x_px - f2d["centerX"]) < 0.1 and abs(result.center_y_px - f2d["centerY"]) < 0.1
+    assert any("searched the whole detector" in text for text in result.warnings)
