@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import logging
 import zlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -136,6 +136,11 @@ def _liquid(*, solvent="solvent_ode", mu=_MU_ODE, populations=(), bragg=(), corr
                  correlation_peaks=tuple(correlation))
 
 
+def _pop(radius_nm: float, rel_width: float, volume_fraction: float) -> Population:
+    """A volume-weighted Gaussian population (shorthand for the preset tables)."""
+    return Population(mean_radius_nm=radius_nm, rel_width=rel_width, volume_fraction=volume_fraction)
+
+
 def _cdse(temperature_c: float, pops, frames: int, bubble=None) -> Measurement:
     phi = sum(p.volume_fraction for p in pops)
     liquid = _liquid(populations=pops, contrast=CDSE_ODE_CONTRAST, mu=(1 - phi) * _MU_ODE + phi * _MU_CDSE)
@@ -196,17 +201,16 @@ def make_plan(preset: str = "cdse-demo", *, frames: int | None = None, detector:
         raise InputError(None, "--frames", "a positive number of frames", got=frames)
     n = frames or (5 if preset == "cdse-demo" else 2)
     detector = detector or ("small" if preset == "cdse-demo" else "eiger2_4m")
-    g = lambda r, w, phi: Population(mean_radius_nm=r, rel_width=w, volume_fraction=phi)  # noqa: E731
     bubble = Bubble(frame=min(2, n - 1), transmission_factor=0.8, porod_1cm_nm4=0.01) if n >= 2 else None
     series = [
-        _cdse(190, (g(0.87, 0.035, 2.5e-3),), n),
-        _cdse(200, (g(0.94, 0.03, 3.0e-3),), n),
-        _cdse(210, (g(0.94, 0.03, 3.2e-3),), n),
-        _cdse(220, (g(0.94, 0.03, 3.4e-3),), n, bubble=bubble),
-        _cdse(230, (g(0.94, 0.03, 0.65 * 3.5e-3), g(1.02, 0.03, 0.35 * 3.5e-3)), n),
-        _cdse(240, (g(1.02, 0.03, 3.5e-3),), n),
-        _cdse(250, (g(1.20, 0.08, 3.8e-3),), n),
-        _cdse(260, (g(1.45, 0.11, 4.0e-3),), n),
+        _cdse(190, (_pop(0.87, 0.035, 2.5e-3),), n),
+        _cdse(200, (_pop(0.94, 0.03, 3.0e-3),), n),
+        _cdse(210, (_pop(0.94, 0.03, 3.2e-3),), n),
+        _cdse(220, (_pop(0.94, 0.03, 3.4e-3),), n, bubble=bubble),
+        _cdse(230, (_pop(0.94, 0.03, 0.65 * 3.5e-3), _pop(1.02, 0.03, 0.35 * 3.5e-3)), n),
+        _cdse(240, (_pop(1.02, 0.03, 3.5e-3),), n),
+        _cdse(250, (_pop(1.20, 0.08, 3.8e-3),), n),
+        _cdse(260, (_pop(1.45, 0.11, 4.0e-3),), n),
     ]
     if preset == "cdse-demo":
         measurements = _common(n) + series + [
