@@ -317,6 +317,9 @@ class _Progress:
             log.debug(line)
         else:
             log.info(line)
+        if outcome.ok and isinstance(outcome.value, dict):
+            for note in outcome.value.get("warnings", ()):
+                log.info("%s: warning: %s", outcome.key, note)
         if not outcome.ok:
             log.warning("%s failed: %s", outcome.key, outcome.failure.reason)
             if outcome.failure.traceback:

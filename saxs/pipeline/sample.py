@@ -38,6 +38,7 @@ import json
 import logging
 import os
 import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,10 +175,8 @@ class _Timer:
 def warm_up() -> None:
     """Import the heavy libraries of the tasks (run once per worker before its first task)."""
     import h5py  # noqa: F401
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.backends.backend_agg  # noqa: F401  (figures use it directly, not pyplot)
+    import matplotlib.figure  # noqa: F401
     import pyFAI  # noqa: F401
 
     import mcfit  # noqa: F401
@@ -358,7 +357,7 @@ def process_sample(job: SampleJob) -> dict[str, Any]:
     dict
         ``name``, ``output``, ``figures``, ``frames``, ``frames_used``, ``seed``, ``intensity_unit``,
         ``chi2_reduced``, ``populations`` (list of dicts), ``peaks`` (q positions), ``phase``,
-        ``timings_s`` (per phase).
+        ``warnings`` (of the fit and the screening), ``timings_s`` (per phase).
 
     Raises
     ------
@@ -378,7 +377,9 @@ def process_sample(job: SampleJob) -> dict[str, Any]:
     subtracted = _subtract(job, average, timer)
     curve = subtracted if subtracted is not None else average
     absolute = curve.intensity_unit == "1/cm"
-    with timer("fit"):
+    with timer("fit"), warnings.catch_warnings():
+        # the fit's warnings are part of its result (and of the summary), not noise on stderr
+        warnings.simplefilter("ignore", mcfit.FitWarning)
         try:
             result = mcfit.fit(curve.q_nm, curve.intensity, curve.sigma, radius_range_nm=job.fit.radius_range_nm,
                                contributions=job.fit.contributions, repetitions=job.fit.repetitions, seed=job.seed,
@@ -422,5 +423,6 @@ def process_sample(job: SampleJob) -> dict[str, Any]:
         "populations": result.summary()["populations"],
         "peaks_q_nm": [p.q_nm for p in search.peaks] if search is not None else [],
         "phase": None if phase is None else phase.as_dict(),
+        "warnings": list(result.warnings) + list(screen.warnings),
         "timings_s": timer.seconds, "pid": os.getpid(),
     }
