@@ -109,3 +109,26 @@ def test_cli_missing_dataset_and_file_exit_2(tmp_path, capsys):
     assert main(["calibrate", "geometry", str(tmp_path / "missing.edf"), "--wavelength-nm", "0.1",
                  "-o", str(tmp_path / "x.poni")]) == 2
     assert "missing.edf" in capsys.readouterr().err
+
+
+def test_id02_lima_file_header_seeds_the_search(tmp_path, simulated, capsys):
+    """A raw ID02 LIMA file (saxs.lima layout, bitshuffle-LZ4, header as byte strings): the frame is
+    found at entry_0000/measurement/data without --dataset and Center_1/2, PSize, SampleDistance
+    come from the detector's header group. Gap pixels (uint32 maximum) are masked."""
+    from saxs.lima import write_lima
+
+    truth, counts = simulated
+    frames = np.stack([counts, counts]).astype(np.uint32)
+    frames[:, :, 100] = np.iinfo(np.uint32).max  # a module gap
+    header = {"Center_1": "-7.0", "Center_2": "118.0", "PSize_1": "0.000172", "PSize_2": "0.000172",
+              "SampleDistance": "0.62", "WaveLength": "1e-10", "Dummy": "0", "DDummy": "0"}
+    path = write_lima(tmp_path / "agbh_0000.h5", frames, header)
+    frame = read_calibrant_frame(path)
+    assert frame.dataset == "entry_0000/measurement/data"
+    assert (frame.header_geometry.center_x_px, frame.header_geometry.center_y_px) == (-7.0, 118.0)
+    assert frame.mask[:, 100].all() and frame.mask.sum() == counts.shape[0]
+    poni = tmp_path / "lima.poni"
+    assert main(["calibrate", "geometry", str(path), "--wavelength-nm", "0.1", "-o", str(poni), "--no-figure",
+                 "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["center_px"][1] == pytest.approx(truth.getFit2D()["centerY"], abs=0.1)
