@@ -157,8 +157,17 @@ def _reduction(config: BeamtimeConfig) -> tuple[ReductionSettings, list[Path]]:
                              "the median of its frames is used)", got=f"{len(darks)} files")
         dark = str(darks[0])
         files.append(darks[0])
+    empty_beam = None
+    if inst.empty_beam:
+        found = config.resolve(inst.empty_beam)
+        if len(found) != 1:
+            raise InputError(config.path, "instrument.empty_beam", "a path or pattern matching exactly one file",
+                             got=f"{len(found)} files")
+        empty_beam = str(found[0])
+        files.append(found[0])
     return ReductionSettings(poni=str(inst.poni) if inst.poni else None, mask=str(inst.mask) if inst.mask else None,
-                             dark=dark, flat=str(inst.flat) if inst.flat else None, npt=inst.npt), files
+                             dark=dark, flat=str(inst.flat) if inst.flat else None, npt=inst.npt,
+                             empty_beam=empty_beam), files
 
 
 def _stamps(files, base_dir) -> list[dict]:

@@ -60,6 +60,7 @@ class ReductionSettings:
     dark: str | None = None
     flat: str | None = None
     npt: int | None = None
+    empty_beam: str | None = None
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,32 @@ def reduce_measurement(files, settings: ReductionSettings, timer: _Timer | None 
         screen = screen_frames(frames, transmissions=transmissions)
     if screen.n_used == 0:
         raise ProcessingError(f"{files[0]}: every frame was dropped by the screening")
-    return screen.average, screen, reduced
+    average = screen.average
+    if settings.empty_beam and transmissions is not None:
+        t = _transmission([frames[k] for k in screen.used], settings.empty_beam, files[0])
+        if t is not None:
+            average = average.replace(sample=dataclasses.replace(average.sample, transmission=t.value,
+                                                                 transmission_sigma=t.sigma),
+                                      provenance={"transmission": t.as_dict()})
+    return average, screen, reduced
+
+
+def _transmission(frames, empty_beam: str, file):
+    """Transmission of the kept frames from their monitors and the empty beam's, or None (logged)."""
+    from ..frames import open_raw
+    from ..transmission import transmission_from_monitors
+
+    try:
+        with open_raw(empty_beam) as raw:
+            m = raw.monitors()
+        if not m.has_monitors:
+            log.warning("%s: no monitor values: no transmissions", empty_beam)
+            return None
+        return transmission_from_monitors([p.provenance["i0"] for p in frames], [p.provenance["i1"] for p in frames],
+                                          m.i0, m.i1, file=file)
+    except InputError as exc:  # an informative value: a bad empty beam must not stop the sample
+        log.warning("transmission of %s not computed: %s", file, exc)
+        return None
 
 
 def _write_summary_group(f, name: str, mapping: Mapping[str, Any]) -> None:

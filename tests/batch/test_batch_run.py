@@ -68,6 +68,23 @@ def test_failures_reported_others_processed(broken):
     assert [m["status"] for m in series["samples"]] == ["ok", "failed", "failed"]
 
 
+def _find(doc, key):
+    """First value of ``key`` anywhere in a nested JSON document."""
+    if isinstance(doc, dict):
+        if key in doc and isinstance(doc[key], (int, float)):
+            return doc[key]
+        for value in doc.values():
+            found = _find(value, key)
+            if found is not None:
+                return found
+    if isinstance(doc, list):
+        for value in doc:
+            found = _find(value, key)
+            if found is not None:
+                return found
+    return None
+
+
 def test_sample_file_is_nxcansas_with_fit_and_peaks(broken, small_beamtime):
     _, out, _, summary = broken
     path = out / "samples" / "cdse_T200.h5"
@@ -88,6 +105,11 @@ def test_sample_file_is_nxcansas_with_fit_and_peaks(broken, small_beamtime):
         assert f["subtracted/sasdata/I"].attrs["units"] == "1/cm"
         assert f["reduced/sasdata/I"].attrs["units"] == "arbitrary"
         assert f["subtracted/sassample/thickness"][()] == 1.5
+        # transmission from the monitors and the empty beam: the simulator's truth file has it
+        truth = json.loads((small_beamtime / "truth" / "cdse_T200.json").read_text())
+        t_true = _find(truth, "transmission")
+        t, dt = f["reduced/sassample/transmission"][()], f["reduced/sassample/transmission_uncertainty"][()]
+        assert abs(t - t_true) <= max(4 * dt, 1e-3), (t, dt, t_true)
         assert len(f.attrs[FINGERPRINT_ATTR]) == 64
         inputs = json.loads(f.attrs["saxs_batch_inputs"])
         assert [s["name"] for s in inputs["files"]] == ["raw/cdse_T200_0000.h5"]
