@@ -35,6 +35,11 @@ def atomic_path(final_path, *, suffix: str | None = None):
     fd, tmp_name = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=f"{suffix}.tmp", dir=final.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    # mkstemp creates the file 0600; give the result the permissions a plain open() would have,
+    # so colleagues on a shared beamline account can read it.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         yield tmp
         os.replace(tmp, final)
