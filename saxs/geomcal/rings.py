@@ -12,8 +12,9 @@ contrast is 3 robust standard deviations of the contrast profile.
 
 Control points: for each predicted ring, the pixels whose 2 theta (from the current, possibly
 tilted, geometry) lie within a window around it are cut into short azimuthal sectors; in each
-sector the ring's radius from the beam centre is the background-subtracted intensity-weighted mean
-radius of the pixels above half the peak height. The point is put back on the detector along the
+sector the ring's radius from the beam centre is the centre of a Gaussian fitted (as a weighted
+parabola in log intensity) to the background-subtracted pixels above a quarter of the peak height,
+each at its own radius - so the result does not snap to the pixel grid. The point is put back on the detector along the
 sector's mean direction, so it needs no inverse geometry.
 """
 
