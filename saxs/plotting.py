@@ -43,9 +43,11 @@ def _figure(**kwargs):
 
 
 def _plain_minor_ticks(ax) -> None:
-    """No labels on minor log ticks (a short q range otherwise crowds the axis with them)."""
-    from matplotlib.ticker import NullFormatter
+    """Log x axis labelled 0.1, 0.2, 0.5, 1, 2, 5... in plain numbers; minor ticks unlabelled."""
+    from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
+    ax.xaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 
@@ -300,7 +302,8 @@ def plot_waterfall(curves: Sequence[tuple[str, np.ndarray, np.ndarray]], *, inte
     return ax
 
 
-def plot_step_radii(variable, radii_nm, radii_std_nm, *, variable_label: str, families_nm=(), ax=None):
+def plot_step_radii(variable, radii_nm, radii_std_nm, *, variable_label: str, families_nm=(), states=None,
+                    ax=None):
     """Draw the population radii of each member against the series variable.
 
     Parameters
@@ -313,6 +316,9 @@ def plot_step_radii(variable, radii_nm, radii_std_nm, *, variable_label: str, fa
         x label with unit.
     families_nm : sequence of float
         Radii of the quantized families, drawn as horizontal lines.
+    states : sequence of str, shape (n,), optional
+        A label per point (e.g. the member's state: family, mixture, continuous); one marker
+        series per distinct label, in order of first appearance.
     ax : matplotlib Axes, optional
 
     Returns
@@ -320,8 +326,14 @@ def plot_step_radii(variable, radii_nm, radii_std_nm, *, variable_label: str, fa
     Axes
     """
     ax = _axes(ax)
-    ax.errorbar(np.asarray(variable, dtype=float), np.asarray(radii_nm, dtype=float),
-                yerr=np.asarray(radii_std_nm, dtype=float), fmt="o", ms=4, capsize=2, label="populations")
+    x = np.asarray(variable, dtype=float)
+    r = np.asarray(radii_nm, dtype=float)
+    dr = np.asarray(radii_std_nm, dtype=float)
+    labels = ["populations"] * x.size if states is None else [str(v) for v in states]
+    markers = "osD^vP*X"
+    for k, label in enumerate(dict.fromkeys(labels)):
+        sel = np.array([lab == label for lab in labels], dtype=bool)
+        ax.errorbar(x[sel], r[sel], yerr=dr[sel], fmt=markers[k % len(markers)], ms=5, capsize=2, label=label)
     for k, r in enumerate(families_nm):
         ax.axhline(r, ls=":", lw=0.8, color="C3", label="families" if k == 0 else None)
     ax.set_xlabel(variable_label)
@@ -342,6 +354,9 @@ def figure_curve_fit(q_nm, intensity, sigma, *, fit_q_nm=None, fit_intensity=Non
                    intensity_unit=intensity_unit, ax=top, residual_ax=bottom if fit_q_nm is not None else None)
     if fit_q_nm is None:
         bottom.set_visible(False)
+    else:  # the shared q axis is labelled once, under the residuals
+        top.set_xlabel("")
+        top.tick_params(labelbottom=False)
     top.set_title(title)
     return fig
 

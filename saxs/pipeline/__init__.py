@@ -6,6 +6,7 @@ Modules, in the order a batch uses them:
 - :mod:`saxs.pipeline.fingerprint` — input/settings hashes for ``--resume``, per-sample seeds;
 - :mod:`saxs.pipeline.sample` — the per-sample task (reduce, screen/average, subtract, absolute, fit, peaks);
 - :mod:`saxs.pipeline.series` — the per-series analysis (quantized steps, mesophase tracking);
+- :mod:`saxs.pipeline.results` — reads the result files back and draws their figures (also ``saxs plot``);
 - :mod:`saxs.pipeline.batch` — plans the tasks, runs them, writes ``summary.json`` and the log.
 
 The command line (``saxs batch``) only parses options and calls :func:`saxs.pipeline.batch.run_batch`.

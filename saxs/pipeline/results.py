@@ -75,26 +75,42 @@ def kinds_for(path) -> tuple[str, ...]:
 
 
 # --------------------------------------------------------------------------- sample figures
+def _fit_arrays(path) -> dict:
+    """The few arrays the figures need, read by the documented layout of :mod:`mcfit.results`.
+
+    (Not through :func:`mcfit.read_result`, so that a figure can be redrawn from a file written by
+    an older mcfit whose result group lacks a field added since.)
+    """
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        g = f[fit_group(path)]
+        h = g["histogram"]
+        return {
+            "q_nm": g["fit/q_nm"][()], "fit_intensity": g["fit/intensity"][()],
+            "chi2_reduced": float(g.attrs["chi2_reduced"]), "unit": _text(g.attrs["volume_fraction_unit"]),
+            "edges_nm": h["edges_nm"][()], "volume": h["volume"][()], "volume_std": h["volume_std"][()],
+            "volume_observability": h["volume_observability"][()], "scale": _text(h.attrs.get("scale", "linear")),
+        }
+
+
 def sample_figure(path, kind: str):
     """Figure of one kind (``fit`` or ``distribution``) from a sample result file."""
-    import mcfit
-
     from ..nxcansas import read_nxcansas
 
     path = Path(path)
-    fit = mcfit.read_result(path, group=fit_group(path))
+    fit = _fit_arrays(path)
     name = path.stem
     if kind == "fit":
         curve = read_nxcansas(path)  # the @default entry: the curve that was fitted
-        return plotting.figure_curve_fit(curve.q_nm, curve.intensity, curve.sigma, fit_q_nm=fit.q_nm,
-                                         fit_intensity=fit.fit_intensity, intensity_unit=curve.intensity_unit,
-                                         title=f"{name}: reduced chi2 {fit.chi2_reduced:.3g}")
+        return plotting.figure_curve_fit(curve.q_nm, curve.intensity, curve.sigma, fit_q_nm=fit["q_nm"],
+                                         fit_intensity=fit["fit_intensity"], intensity_unit=curve.intensity_unit,
+                                         title=f"{name}: reduced chi2 {fit['chi2_reduced']:.3g}")
     if kind == "distribution":
-        h = fit.histogram
         return plotting.figure_single(
-            plotting.plot_size_distribution, h.edges_nm, h.volume, h.volume_std,
-            observability=h.volume_observability, weighting="volume", unit=fit.volume_fraction_unit,
-            log_radius=h.scale == "log",
+            plotting.plot_size_distribution, fit["edges_nm"], fit["volume"], fit["volume_std"],
+            observability=fit["volume_observability"], weighting="volume", unit=fit["unit"],
+            log_radius=fit["scale"] == "log",
             title=f"{name}: volume-weighted size distribution")
     raise InputError(path, "--kind", f"one of {', '.join(SAMPLE_KINDS)} for a sample file", got=kind)
 
@@ -150,9 +166,13 @@ def series_figure(path, kind: str):
         if kind == "steps" and "steps_analysis" in f:
             p = f["populations"]
             families = f["steps_analysis/families/radius_nm"][()]
+            names = _members(f)[0]
+            a = f["steps_analysis/members"]
+            state_of = {_text(lab): _text(st) for lab, st in zip(a["label"][()], a["state"][()])}
+            states = [f"member state: {state_of.get(names[int(m)], '?')}" for m in p["member"][()]]
             return plotting.figure_single(plotting.plot_step_radii, p["value"][()], p["mean_nm"][()],
                                           p["mean_nm_std"][()], variable_label=plotting.variable_label(by),
-                                          families_nm=tuple(families),
+                                          families_nm=tuple(families), states=states,
                                           title=f"{name}: populations and families")
         if kind == "peaks" and "tracks" in f:
             values, areas, stds, labels, present = None, [], [], [], []

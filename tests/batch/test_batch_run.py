@@ -134,7 +134,7 @@ def test_figures_redrawn_from_files(broken, tmp_path):
     fig = results.figure(sample, "fit")
     top, bottom = fig.axes
     assert (top.get_xscale(), top.get_yscale()) == ("log", "log")
-    assert (top.get_xlabel(), top.get_ylabel()) == ("q (1/nm)", "I(q) (1/cm)")
+    assert (bottom.get_xlabel(), top.get_ylabel()) == ("q (1/nm)", "I(q) (1/cm)")  # shared q axis
     assert len(top.containers) == 1  # one data series with error bars ...
     assert [l.get_label() for l in top.get_lines() if not l.get_label().startswith("_")] == ["fit"]  # ... one fit
     assert bottom.get_ylabel() == "(I - fit) / sigma (1)"

@@ -22,7 +22,7 @@ def test_curve_fit_figure_has_log_axes_units_and_residuals(tmp_path):
     fig = plotting.figure_curve_fit(q, i, s, fit_q_nm=q[5:70], fit_intensity=i[5:70] * 1.01, title="x")
     top, bottom = fig.axes
     assert (top.get_xscale(), top.get_yscale()) == ("log", "log")
-    assert top.get_xlabel() == "q (1/nm)" and top.get_ylabel() == "I(q) (1/cm)"
+    assert bottom.get_xlabel() == "q (1/nm)" and top.get_ylabel() == "I(q) (1/cm)"
     assert len(top.get_lines()) >= 1 and [l.get_label() for l in top.get_lines()][-1] == "fit"
     # residuals: 1 % model offset over 2 % sigma -> all residuals equal -0.5 (independent arithmetic)
     res = bottom.get_lines()[0].get_ydata()
