@@ -30,8 +30,10 @@ Layout (version 1)::
 
     [blanks.solvent_ode]
     files = ["raw/solvent_ode_*.h5"]
-    empty = "empty_capillary"          # optional: a blank name
+    empty = "empty_capillary"          # optional: a blank name (the capillary under this blank)
     thickness_mm = 1.5                 # optional
+    # (a blank's empty and thickness describe it; the batch subtracts each sample's own
+    #  solvent/empty and does not need the solvent's net scattering)
 
     [[samples]]
     name = "cdse_T190"

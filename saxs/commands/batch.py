@@ -34,7 +34,8 @@ def register(subparsers) -> None:
         examples=EXAMPLES)
     parser.add_argument("beamtime_dir", metavar="BEAMTIME_DIR", help="the beamtime folder")
     parser.add_argument("-c", "--config", default="beamtime.toml",
-                        help="beamtime TOML file, relative to BEAMTIME_DIR unless absolute (default beamtime.toml)")
+                        help="beamtime TOML file, relative to BEAMTIME_DIR unless absolute (default beamtime.toml); "
+                        "the paths inside it are relative to its own folder")
     parser.add_argument("-o", "--outdir", required=True, metavar="OUTDIR", help="output folder")
     parser.add_argument("--scheduler", default="none",
                         help="none (local processes, default), local (Dask LocalCluster on 127.0.0.1) or "

@@ -175,6 +175,8 @@ class _Timer:
 
 def warm_up() -> None:
     """Import the heavy libraries of the tasks (run once per worker before its first task)."""
+    # pyFAI (through silx) warns on import that OpenCL is missing; the batch never uses OpenCL
+    logging.getLogger("silx.opencl.common").setLevel(logging.ERROR)
     import h5py  # noqa: F401
     import matplotlib.backends.backend_agg  # noqa: F401  (figures use it directly, not pyplot)
     import matplotlib.figure  # noqa: F401

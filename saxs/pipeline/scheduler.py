@@ -253,13 +253,11 @@ def open_runner(scheduler: str = "none", *, workers: int = 1,
             yield Runner("none", workers, f"{workers} local processes", _pool=pool)
         return
 
-    import dask
     from distributed import Client, LocalCluster
 
     if scheduler == "local":
-        with dask.config.set({"distributed.worker.daemon": False}):
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None, silence_logs=40)
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address=None, silence_logs=40)
         try:
             with Client(cluster) as client:
                 if warmup is not None:
