@@ -43,7 +43,7 @@ from .. import __version__
 from ..atomic import write_text_atomic
 from ..config import BeamtimeConfig
 from ..errors import InputError
-from .fingerprint import canonical_json, derive_seed, file_stamp, fingerprint_of, inputs_text, stored_fingerprint
+from .fingerprint import derive_seed, file_stamp, fingerprint_of, inputs_text, stored_fingerprint
 from .sample import (BlankJob, FitOptions, ReductionSettings, SampleJob, StandardJob, process_blank, process_sample,
                      process_standard, warm_up)
 from .scheduler import Task, TaskOutcome, open_runner
