@@ -33,7 +33,7 @@ import numpy as np
 
 from mcfit.models import NM3_TO_CM3, SLD_UNIT_PER_CM2, sphere_amplitude, sphere_volume_nm3
 
-from . import srm3600
+from ..absolute import load_srm3600
 
 #: Water at 20 C, 1/cm (isothermal compressibility).
 WATER_1CM = 0.01632
@@ -141,8 +141,8 @@ def _powerlaw_tail(q_nodes, i_nodes):
     return float(slope)
 
 
-_GC_Q_NM = np.asarray(srm3600.Q_PER_A, dtype=np.float64) * 10.0  # 1/A -> 1/nm, at the edge
-_GC_I = np.asarray(srm3600.I_PER_CM, dtype=np.float64)
+# The certified curve, read through the one module that reads calibrations (q already in 1/nm).
+_GC_Q_NM, _GC_I, _ = load_srm3600()
 _GC_SLOPE_LOW = _powerlaw_tail(_GC_Q_NM[:6], _GC_I[:6])
 _GC_SLOPE_HIGH = _powerlaw_tail(_GC_Q_NM[-6:], _GC_I[-6:])
 

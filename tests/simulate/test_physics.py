@@ -9,20 +9,13 @@ import pytest
 from scipy import integrate
 
 from mcfit.models import sphere_intensity_1cm
-from saxs.simulate import physics, srm3600
+from saxs.simulate import physics
 
 
 def _certified(data_dir):
     with open(data_dir / "srm3600" / "SRM3600_certified_curve.csv") as f:
         rows = [r for r in csv.reader(line for line in f if not line.startswith("#"))][1:]
     return np.array(rows, dtype=float).T  # q (1/A), I, sigma
-
-
-def test_embedded_srm3600_table_equals_the_certified_file(data_dir):
-    q, i, s = _certified(data_dir)
-    np.testing.assert_array_equal(np.array(srm3600.Q_PER_A, float), q)
-    np.testing.assert_array_equal(np.array(srm3600.I_PER_CM, float), i)
-    np.testing.assert_array_equal(np.array(srm3600.SIGMA_PER_CM, float), s)
 
 
 def test_glassy_carbon_reproduces_the_certified_points(data_dir):
