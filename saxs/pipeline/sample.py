@@ -15,7 +15,7 @@ stages are called in data-flow order; no physics lives here:
 
 Sample file layout (``samples/<name>.h5``, NXcanSAS)::
 
-    /                    @default = "subtracted" (or "reduced" when nothing was subtracted),
+    /                    @default = "subtracted" (see below for samples without blanks),
                          @saxs_batch_fingerprint, @saxs_batch_inputs (JSON: input stamps, settings),
                          @sample, @seed
     subtracted           SASentry: blank-subtracted curve per cm of sample (1/cm when calibrated)
@@ -27,8 +27,9 @@ Sample file layout (``samples/<name>.h5``, NXcanSAS)::
       metadata           NXcollection: the sample's series metadata from the beamtime file
     reduced              SASentry: screened frame average of the sample (arbitrary units)
 
-(``fit``, ``peaks``, ``screen``, ``metadata`` live in the default entry, ``reduced`` when nothing was
-subtracted: SasView's reader refuses files with non-SASentry groups at the root.)
+(``fit``, ``peaks``, ``screen``, ``metadata`` live in the default entry: SasView's reader refuses files
+with non-SASentry groups at the root. A sample without blanks has an ``absolute`` entry instead of
+``subtracted`` when it is calibrated, and only ``reduced`` (the default then) when it is not.)
 """
 
 from __future__ import annotations
@@ -423,7 +424,10 @@ def process_sample(job: SampleJob) -> dict[str, Any]:
             search = find_peaks(curve, source=job.name)
             phase = index_peaks(search.peaks) if search.peaks else None
 
-    entries = [("subtracted", subtracted)] if subtracted is not None else []
+    # the fitted curve is the default entry: "subtracted" (blanks subtracted), "absolute" (no blank,
+    # only thickness and calibration) or, with neither, the reduced average itself
+    name = "subtracted" if (job.solvent_output or job.empty_output) else "absolute"
+    entries = [(name, subtracted)] if subtracted is not None else []
     entries.append(("reduced", average))
 
     def extra(f):

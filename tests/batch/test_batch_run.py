@@ -199,3 +199,24 @@ def test_bad_beamtime_file_exit_2(small_beamtime, tmp_path, capsys):
     assert main(["batch", str(small_beamtime), "-o", str(tmp_path / "out"), "--only", "nope*"]) == 2
     assert main(["batch", str(small_beamtime), "-o", str(tmp_path / "out"), "--scheduler", "dask"]) == 2
     assert not (tmp_path / "out").exists()
+
+
+def test_sample_without_blanks(small_beamtime, tmp_path):
+    """No blank: the calibrated curve per cm is the 'absolute' entry; without calibration the reduced one."""
+    import re
+
+    bt = copy_beamtime(small_beamtime, tmp_path / "bt")
+    text = (bt / "beamtime.toml").read_text()
+    text += '\n[[samples]]\nname = "bare"\nfiles = ["raw/cdse_T200_*.h5"]\nthickness_mm = 1.5\n'
+    (bt / "beamtime.toml").write_text(text)
+    (bt / "plain.toml").write_text(re.sub(r"(?ms)^\[absolute\].*?(?=^\[blanks)", "", text))
+    expected = {"beamtime.toml": ("absolute", "1/cm", "absolute"), "plain.toml": ("reduced", "arbitrary", "relative")}
+    for name, (entry, unit, fraction_unit) in expected.items():
+        out = tmp_path / name
+        code, summary = run_batch(bt, "-c", name, "-o", out, "--only", "bare")
+        assert code == 0, summary["failed"]
+        with h5py.File(out / "samples" / "bare.h5", "r") as f:
+            assert f.attrs["default"] == entry
+            assert f[f"{entry}/sasdata/I"].attrs["units"] == unit
+            assert f[f"{entry}/fit"].attrs["volume_fraction_unit"] == fraction_unit
+        assert results.kinds_for(out / "samples" / "bare.h5") == ("fit", "distribution")
