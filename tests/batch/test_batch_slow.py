@@ -1,7 +1,7 @@
 """End to end and equivalence checks of `saxs batch` (marked slow: CI runs them in its second pass).
 
 - the simulated CdSe + precursor beamtime gives the published findings from `saxs batch` alone;
-- a Dask LocalCluster on 127.0.0.1 gives bit-identical outputs to the default path;
+- a Dask LocalCluster on 127.0.0.1 and a local process pool give the same outputs as one process;
 - a batch killed with SIGKILL midway and resumed ends identical to an uninterrupted one.
 """
 
@@ -88,6 +88,14 @@ def test_dask_local_cluster_gives_identical_outputs(small_beamtime, reference, t
     assert all(not w.endswith(f":{os.getpid()}") for w in workers)  # really ran on the cluster's workers
     assert summary["scheduler"] == "local"
     assert assert_same_results(reference, out) >= 2 + 1 + 1 + len(SUBSET) + 2  # blanks, standard, toml, samples, series
+
+
+def test_process_pool_gives_identical_outputs(small_beamtime, reference, tmp_path):
+    out = tmp_path / "pool"
+    code, summary = run_batch(small_beamtime, "-o", out, "--only", *SUBSET, "--workers", 2)
+    assert code == 0 and summary["scheduler"] == "none" and summary["workers"] == 2
+    assert all(not s["worker"].endswith(f":{os.getpid()}") for s in summary["samples"])
+    assert_same_results(reference, out)
 
 
 def _complete(out):
