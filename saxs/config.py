@@ -176,6 +176,9 @@ class SampleConfig:
         Names of the blanks subtracted from it.
     thickness_mm : float or None
         Sample thickness, mm (needed for the absolute scale).
+    volume_fraction : float or None
+        Particle volume fraction, when known from the synthesis: the solvent blank is then scaled
+        by ``1 - volume_fraction`` (solvent displacement) before it is subtracted.
     metadata : Mapping[str, float | str]
         E.g. ``nucleation_temperature_C``, ``reaction_time_s``.
     """
@@ -186,6 +189,7 @@ class SampleConfig:
     empty: str | None = None
     thickness_mm: float | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    volume_fraction: float | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
@@ -529,7 +533,8 @@ def _samples(doc, file) -> tuple[SampleConfig, ...]:
         raise InputError(file, "samples", "at least one [[samples]] table", got=None if section is None else section)
     samples, seen = [], set()
     for k, body in enumerate(section):
-        t = _Table(body, file, f"samples[{k}]", ("name", "files", "solvent", "empty", "thickness_mm", "metadata"))
+        t = _Table(body, file, f"samples[{k}]", ("name", "files", "solvent", "empty", "thickness_mm", "volume_fraction",
+                                                           "metadata"))
         name = t.name("name")
         if name in seen:
             raise t.error("name", "a name not used by another sample", got=name)
@@ -538,8 +543,16 @@ def _samples(doc, file) -> tuple[SampleConfig, ...]:
             name=name, files=t.patterns("files", required=True), solvent=t.name("solvent", required=False),
             empty=t.name("empty", required=False), thickness_mm=t.number("thickness_mm", None, positive=True),
             metadata=_metadata(t.data.get("metadata", {}), file, f"samples[{k}].metadata"),
+            volume_fraction=_volume_fraction(t),
         ))
     return tuple(samples)
+
+
+def _volume_fraction(t) -> float | None:
+    value = t.number("volume_fraction", None)
+    if value is not None and not 0.0 <= value < 1.0:
+        raise t.error("volume_fraction", "a volume fraction in [0, 1)", got=value)
+    return value
 
 
 def _fit(doc, file) -> FitConfig:

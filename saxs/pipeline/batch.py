@@ -275,6 +275,7 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
         else:
             seed = derive_seed(fit.seed, sample.name)
             settings = {"kind": "sample", "name": sample.name, "thickness_mm": sample.thickness_mm,
+                        "volume_fraction": sample.volume_fraction,
                         "metadata": dict(sample.metadata), "blanks": {t.name: t.fingerprint for t in blank_tasks},
                         "solvent": sample.solvent, "empty": sample.empty, "calibration": calibration_id,
                         "fit": fit_options, "seed": seed, **common}
@@ -287,6 +288,7 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
                 solvent_output=plan.blanks[sample.solvent].output if sample.solvent else None,
                 empty_output=plan.blanks[sample.empty].output if sample.empty else None,
                 calibration=calibration_path, thickness_mm=sample.thickness_mm, metadata=dict(sample.metadata),
+                volume_fraction=sample.volume_fraction,
                 reduction=reduction, fit=fit_options, seed=seed, output=task.output,
                 figures_dir=str(figures_dir), fingerprint=task.fingerprint, inputs=inputs, threads=threads)
             _status(task, options, extra_outputs=[figures_dir / f"{sample.name}_{k}.png"

@@ -122,6 +122,8 @@ class SampleJob:
     thickness_mm : float or None
     metadata : mapping
         Series metadata, copied into the output.
+    volume_fraction : float or None
+        Known particle volume fraction: solvent displacement factor ``1 - volume_fraction``.
     reduction : ReductionSettings
     fit : FitOptions
     seed : int
@@ -152,6 +154,7 @@ class SampleJob:
     fingerprint: str
     inputs: str = ""
     threads: int = 1
+    volume_fraction: float | None = None
     peaks: bool = True
 
     def __post_init__(self):
@@ -347,7 +350,8 @@ def _subtract(job: SampleJob, average, timer: _Timer):
         if solvent is None and empty is not None:
             solvent, empty = empty, None
         if solvent is not None:
-            return subtract_blank(average, solvent, thickness_mm=job.thickness_mm, empty=empty, calibration=cal)
+            return subtract_blank(average, solvent, thickness_mm=job.thickness_mm, empty=empty, calibration=cal,
+                                  displacement=job.volume_fraction)
         if cal is not None:
             if job.thickness_mm is None:
                 raise InputError(None, f"samples.{job.name}.thickness_mm", "the thickness (needed for the "

@@ -501,6 +501,12 @@ def beamtime_toml(plan: Plan, seed: int) -> str:
             'solvent = "solvent_ode"',
             'empty = "empty_capillary"',
             f"thickness_mm = {_PATH_MM}",
+        ]
+        # the particles' volume fraction, as a chemist knows it from the synthesis (solvent displacement)
+        phi = sum(p.volume_fraction for layer in m.layers for p in getattr(layer, "populations", ()))
+        if phi > 0:
+            lines.append(f"volume_fraction = {phi!r}")
+        lines += [
             "[samples.metadata]",
         ]
         lines += [f"{k} = {float(v)!r}" for k, v in m.metadata.items()]

@@ -132,3 +132,13 @@ def test_absolute_section_either_or(tmp_path):
     text = GOOD + '\n[absolute]\nstandard_file = "raw/gc.h5"\nstandard = "srm3600"\nstandard_thickness_mm = 1.055\n'
     cfg = load_beamtime(_write(tmp_path, text))
     assert cfg.absolute.enabled and cfg.absolute.standard_file == str(tmp_path / "raw" / "gc.h5")
+
+
+def test_volume_fraction_is_read_and_validated(tmp_path):
+    # The solvent-displacement factor 1 - phi needs phi in [0, 1); anything else names the key.
+    good = GOOD.replace('name = "s200"\n', 'name = "s200"\nvolume_fraction = 0.003\n')
+    cfg = load_beamtime(_write(tmp_path, good))
+    assert {s.name: s.volume_fraction for s in cfg.samples} == {"s200": 0.003, "s190": None, "other": None}
+    bad = GOOD.replace('name = "s200"\n', 'name = "s200"\nvolume_fraction = 1.5\n')
+    with pytest.raises(InputError, match=r"samples\[0\]\.volume_fraction.*\[0, 1\)"):
+        load_beamtime(_write(tmp_path, bad, "bad.toml"))
