@@ -110,6 +110,9 @@ class InstrumentConfig:
         Absolute glob pattern of the empty-beam measurement used for transmissions.
     npt : int or None
         Number of integration points; ``None``: the reduction's default.
+    dark_statistic : str
+        ``"median"`` (default) or ``"clipped_mean"`` of the dark stack; the median of a few
+        low-count Poisson darks is biased low (see :func:`saxs.integrate.read_dark`).
     """
 
     poni: Path | None = None
@@ -118,6 +121,7 @@ class InstrumentConfig:
     flat: Path | None = None
     empty_beam: str | None = None
     npt: int | None = None
+    dark_statistic: str = "median"
 
 
 @dataclass(frozen=True)
@@ -469,13 +473,15 @@ def _absolute(file: Path, relative: str) -> str:
 
 # --------------------------------------------------------------------------- sections
 def _instrument(doc, file) -> InstrumentConfig:
-    t = _Table(doc.get("instrument", {}), file, "instrument", ("poni", "mask", "dark", "flat", "empty_beam", "npt"))
+    t = _Table(doc.get("instrument", {}), file, "instrument", ("poni", "mask", "dark", "flat", "empty_beam", "npt",
+                                                                  "dark_statistic"))
     empty = t.patterns("empty_beam", required=False)
     if len(empty) > 1:
         raise t.error("empty_beam", "one path or glob pattern", got=t.data["empty_beam"])
     return InstrumentConfig(
         poni=t.path("poni"), mask=t.path("mask"), dark=t.patterns("dark", required=False), flat=t.path("flat"),
         empty_beam=empty[0] if empty else None, npt=t.integer("npt", None, minimum=10),
+        dark_statistic=t.string("dark_statistic", choices=("median", "clipped_mean")) or "median",
     )
 
 

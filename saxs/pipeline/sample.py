@@ -62,6 +62,7 @@ class ReductionSettings:
     flat: str | None = None
     npt: int | None = None
     empty_beam: str | None = None
+    dark_statistic: str = "median"
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,7 @@ def _reduction_options(settings: ReductionSettings):
     kwargs = {k: getattr(settings, k) for k in ("poni", "mask", "dark", "flat") if getattr(settings, k)}
     if settings.npt is not None:
         kwargs["npt"] = settings.npt
-    return ReductionOptions(**kwargs)
+    return ReductionOptions(dark_statistic=settings.dark_statistic, **kwargs)
 
 
 def reduce_measurement(files, settings: ReductionSettings, timer: _Timer | None = None):

@@ -142,3 +142,13 @@ def test_volume_fraction_is_read_and_validated(tmp_path):
     bad = GOOD.replace('name = "s200"\n', 'name = "s200"\nvolume_fraction = 1.5\n')
     with pytest.raises(InputError, match=r"samples\[0\]\.volume_fraction.*\[0, 1\)"):
         load_beamtime(_write(tmp_path, bad, "bad.toml"))
+
+
+def test_dark_statistic_is_read_and_validated(tmp_path):
+    cfg = load_beamtime(_write(tmp_path, GOOD))
+    assert cfg.instrument.dark_statistic == "median"  # the default
+    clipped = GOOD.replace("npt = 300\n", 'npt = 300\ndark_statistic = "clipped_mean"\n')
+    assert load_beamtime(_write(tmp_path, clipped, "c.toml")).instrument.dark_statistic == "clipped_mean"
+    bad = GOOD.replace("npt = 300\n", 'npt = 300\ndark_statistic = "mean"\n')
+    with pytest.raises(InputError, match=r"instrument\.dark_statistic"):
+        load_beamtime(_write(tmp_path, bad, "b.toml"))
