@@ -201,6 +201,22 @@ class AbsoluteCalibration:
     def __post_init__(self):
         object.__setattr__(self, "provenance", MappingProxyType(dict(self.provenance)))
 
+    def summary(self) -> dict[str, Any]:
+        """The factor, its uncertainties and how it was measured, as plain values (TOML, JSON)."""
+        return {
+            "factor": self.factor,
+            "factor_std": self.factor_std,
+            "factor_std_statistical": self.factor_std_statistical,
+            "reference_rel_std": self.reference_rel_std,
+            "standard": self.standard,
+            "thickness_mm": self.thickness_mm,
+            "temperature_C": self.temperature_C,
+            "q_range_nm": list(self.q_range_nm),
+            "n_points": self.n_points,
+            "chi2_red": self.chi2_red,
+            "normalization": self.normalization,
+        }
+
     @property
     def rel_std(self) -> float:
         """Relative total uncertainty of the factor."""
@@ -428,20 +444,7 @@ def save_calibration(cal: AbsoluteCalibration, path) -> Path:
                         unit
         [provenance]    standard_file, empty_file, reference, geometry, software, created_utc, ...
     """
-    calib = {
-        "factor": cal.factor,
-        "factor_std": cal.factor_std,
-        "factor_std_statistical": cal.factor_std_statistical,
-        "reference_rel_std": cal.reference_rel_std,
-        "unit": "1/cm per (reduced intensity per cm of sample)",
-        "standard": cal.standard,
-        "thickness_mm": cal.thickness_mm,
-        "temperature_C": cal.temperature_C,
-        "q_range_nm": list(cal.q_range_nm),
-        "n_points": cal.n_points,
-        "chi2_red": cal.chi2_red,
-        "normalization": cal.normalization,
-    }
+    calib = dict(cal.summary(), unit="1/cm per (reduced intensity per cm of sample)")
     prov = {k: v for k, v in cal.provenance.items() if k != "path"}
     lines = [
         "# Absolute-intensity calibration written by `saxs calibrate absolute` (saxs-insitu).",

@@ -75,17 +75,7 @@ def run(args) -> int:
     else:
         emit_json({
             "calibration": str(path),
-            "factor": cal.factor,
-            "factor_std": cal.factor_std,
-            "factor_std_statistical": cal.factor_std_statistical,
-            "reference_rel_std": cal.reference_rel_std,
-            "standard": cal.standard,
-            "thickness_mm": cal.thickness_mm,
-            "temperature_C": cal.temperature_C,
-            "q_range_nm": list(cal.q_range_nm),
-            "n_points": cal.n_points,
-            "chi2_red": cal.chi2_red,
-            "normalization": cal.normalization,
+            **cal.summary(),
             "frames_used": None if s_screen is None else list(s_screen.used),
             "frames_dropped": None if s_screen is None else {str(k): v for k, v in s_screen.reasons.items()},
         })
