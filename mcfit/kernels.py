@@ -189,6 +189,18 @@ def inverse_q6(q_nm):
     return out
 
 
+@numba.njit(inline="always", **_JIT)
+def sphere_vf2(x, volume, prefactor, inv_q6_k):
+    """V F(x)**2 for x = qR: V times the squared Taylor series below TAYLOR_CUTOFF, above it
+    12 pi (sin x - x cos x)**2 / (R**3 q**6) = prefactor (sin x - x cos x)**2 inv_q6_k (no division)."""
+    if x < TAYLOR_CUTOFF:
+        f = sphere_amplitude_scalar(x)
+        return volume * f * f
+    sx, cx = sincos(x)
+    t = sx - x * cx
+    return prefactor * t * t * inv_q6_k
+
+
 @numba.njit(**_JIT)
 def candidate_chi2(q_nm, inv_q6, y, w, model, basis_row, radius_nm, column, sw, swy, syy, bg_mode, bg_value):
     """Fill column = V(R) F(qR)**2 and return (s, b, chi2) for the candidate model - basis_row + column.
@@ -206,14 +218,7 @@ def candidate_chi2(q_nm, inv_q6, y, w, model, basis_row, radius_nm, column, sw, 
     smm = 0.0
     smy = 0.0
     for k in range(q_nm.shape[0]):
-        x = q_nm[k] * radius_nm
-        if x < TAYLOR_CUTOFF:
-            f = sphere_amplitude_scalar(x)
-            c = volume * f * f
-        else:
-            sx, cx = sincos(x)
-            t = sx - x * cx
-            c = prefactor * t * t * inv_q6[k]
+        c = sphere_vf2(q_nm[k] * radius_nm, volume, prefactor, inv_q6[k])
         column[k] = c
         m = model[k] - basis_row[k] + c
         wm = w[k] * m
@@ -349,15 +354,7 @@ def observability(q_nm, sigma, radii_nm, factor):
         prefactor = 12.0 * np.pi / (r * r * r)
         best = np.inf
         for k in range(q_nm.shape[0]):
-            x = q_nm[k] * r
-            if x < TAYLOR_CUTOFF:
-                f = sphere_amplitude_scalar(x)
-                c = volume * f * f
-            else:
-                sx, cx = sincos(x)
-                t = sx - x * cx
-                c = prefactor * t * t * inv_q6[k]
-            c *= factor
+            c = factor * sphere_vf2(q_nm[k] * r, volume, prefactor, inv_q6[k])
             if c > 0.0:
                 ratio = sigma[k] / c
                 if ratio < best:
