@@ -464,8 +464,7 @@ def run_batch(config: BeamtimeConfig, options: BatchOptions) -> dict[str, Any]:
                         name=series.name, by=series.by, analysis=series.analysis, samples=members,
                         values=tuple(config.sample(m).metadata[series.by] for m in members),
                         sample_outputs=tuple(plan.samples[m].output for m in members), failed=failed,
-                        output=str(outdir / "series" / f"{series.name}.h5"), figures_dir=str(outdir / "figures"),
-                        contrast_1e6_per_A2=config.fit.contrast_sld))
+                        output=str(outdir / "series" / f"{series.name}.h5"), figures_dir=str(outdir / "figures")))
                 outcomes = runner.run([Task(f"series:{j.name}", process_series, (j,)) for j in series_jobs],
                                       on_done=progress)
         finally:

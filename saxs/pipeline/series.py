@@ -55,7 +55,6 @@ class SeriesJob:
     output : str
         ``series/<name>.h5``.
     figures_dir : str
-    contrast_1e6_per_A2 : float
     """
 
     name: str
@@ -67,7 +66,6 @@ class SeriesJob:
     failed: tuple[str, ...]
     output: str
     figures_dir: str
-    contrast_1e6_per_A2: float = 1.0
 
 
 def _strings(values):
@@ -91,7 +89,7 @@ def _clean(obj):
 def _member(job: SeriesJob, k: int):
     """(SeriesMember, fitted curve Profile1D, subtracted Profile1D, FitResult) of member k."""
     import mcfit
-    from mcfit.steps import MemberHistogram, MemberPopulation, SeriesMember
+    from mcfit.steps import member_from_fit
 
     from ..nxcansas import read_nxcansas
     from ..profile import Profile1D
@@ -99,17 +97,9 @@ def _member(job: SeriesJob, k: int):
     path = job.sample_outputs[k]
     fit = mcfit.read_result(path, group=fit_group(path))
     curve = read_nxcansas(path)
-    h = fit.histogram
     value = job.values[k]
-    member = SeriesMember(
-        value=float(value) if not isinstance(value, str) else float(k),
-        label=job.samples[k],
-        populations=tuple(MemberPopulation(p.mean_nm, p.mean_nm_std, p.width_nm, p.volume_fraction,
-                                           p.volume_fraction_std) for p in fit.populations),
-        histogram=MemberHistogram(h.edges_nm, h.volume, h.volume_std, h.volume_observability),
-        q_nm=fit.q_nm, intensity=fit.intensity, sigma=fit.sigma,
-        contrast_1e6_per_A2=job.contrast_1e6_per_A2 if fit.volume_fraction_unit == "absolute" else 1.0,
-    )
+    # the fit ran with the contrast only on absolute data, so its settings carry the right contrast
+    member = member_from_fit(fit, float(value) if not isinstance(value, str) else float(k), label=job.samples[k])
     fitted = Profile1D(fit.q_nm, fit.intensity, fit.sigma, intensity_unit=curve.intensity_unit)
     return member, fitted, curve, fit
 
