@@ -285,7 +285,7 @@ def read_nxcansas(path, entry: str | None = None) -> Profile1D:
         provenance: dict[str, Any] = {"input_file": str(path), "input_entry": entry}
         prov_group = g.get("sasprocess/provenance")
         if isinstance(prov_group, h5py.Group):
-            provenance["upstream"] = _read_collection(prov_group)
+            provenance["upstream"] = read_collection(prov_group)
         return Profile1D(
             q_nm=np.asarray(q_ds[()], dtype=np.float64).ravel() * factor,
             intensity=np.asarray(i_ds[()], dtype=np.float64).ravel(),
@@ -296,11 +296,12 @@ def read_nxcansas(path, entry: str | None = None) -> Profile1D:
         )
 
 
-def _read_collection(group: h5py.Group) -> dict[str, Any]:
+def read_collection(group: h5py.Group) -> dict[str, Any]:
+    """Read a group written by :func:`write_value` back into plain Python values (nested dicts)."""
     out: dict[str, Any] = {}
     for key, item in group.items():
         if isinstance(item, h5py.Group):
-            out[key] = _read_collection(item)
+            out[key] = read_collection(item)
         else:
             value = item[()]
             if isinstance(value, bytes):
@@ -398,6 +399,6 @@ def write_series_nxdata(parent: h5py.Group, name: str, q_nm, intensity, sigma, t
 
 
 __all__ = [
-    "write_nxcansas", "write_sasentry", "write_value", "read_nxcansas", "list_entries", "load_profile",
+    "write_nxcansas", "write_sasentry", "write_value", "read_nxcansas", "read_collection", "list_entries", "load_profile",
     "write_series_nxdata",
 ]

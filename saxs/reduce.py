@@ -462,7 +462,7 @@ def read_reduced(path) -> ReducedData:
     """
     import h5py
 
-    from .nxcansas import _read_collection, list_entries
+    from .nxcansas import read_collection, list_entries
 
     path = Path(path)
     if not path.is_file() or not h5py.is_hdf5(path):
@@ -476,7 +476,7 @@ def read_reduced(path) -> ReducedData:
         series = f.get(SERIES_ENTRY)
         if series is None or "provenance" not in series:
             raise InputError(path, SERIES_ENTRY, "the series group written by saxs reduce", got="missing")
-        file_prov = _read_collection(series["provenance"])
+        file_prov = read_collection(series["provenance"])
         # A frame's provenance is the file's plus a few per-frame keys (see reduce_file): read only
         # those per frame (a 500-frame file would otherwise need ~25000 small reads).
         shared = {k: v for k, v in file_prov.items() if k not in _FILE_ONLY_KEYS}
@@ -488,7 +488,7 @@ def read_reduced(path) -> ReducedData:
             i0=np.asarray(mon["i0"][()]) if mon is not None and "i0" in mon else None,
             i1=np.asarray(mon["i1"][()]) if mon is not None and "i1" in mon else None,
             exposure_s=exposure,
-            source=str(_read_collection(mon).get("source", "")) if mon is not None else "",
+            source=str(read_collection(mon).get("source", "")) if mon is not None else "",
         )
     warnings = file_prov.pop("warnings_all", None) or []
     if isinstance(warnings, str):
@@ -515,7 +515,7 @@ def _profile_from_entry(path: Path, f, name: str, *, shared: Mapping[str, Any] |
     """
     import copy
 
-    from .nxcansas import _read_collection
+    from .nxcansas import read_collection
 
     entry = f[name]
     try:
@@ -532,7 +532,7 @@ def _profile_from_entry(path: Path, f, name: str, *, shared: Mapping[str, Any] |
     if group is None:
         prov = {}
     elif shared is None:
-        prov = _read_collection(group)
+        prov = read_collection(group)
     else:
         prov = copy.deepcopy(dict(shared))
         for key in FRAME_KEYS:

@@ -82,13 +82,13 @@ def test_read_reduced_round_trip(reduced_file, lima_file):
 
 def test_frame_provenance_read_back_equals_what_was_written(reduced_file):
     """read_reduced reads only the per-frame keys of each frame: the result equals a full read."""
-    from saxs.nxcansas import _read_collection
+    from saxs.nxcansas import read_collection
 
     _, path = reduced_file
     back = read_reduced(path)
     with h5py.File(path, "r") as f:
         for k, profile in enumerate(back.frames):
-            full = _read_collection(f[f"frame{k:04d}/sasprocess/provenance"])
+            full = read_collection(f[f"frame{k:04d}/sasprocess/provenance"])
             fast = {key: v for key, v in profile.provenance.items() if key not in ("reduced_file", "reduced_entry")}
             assert fast == full
 
