@@ -24,8 +24,10 @@ NXdata ``I(t, q)`` (``I``, ``Idev`` / ``I_errors``, ``Q``, ``t``) plus the per-f
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -219,12 +221,59 @@ def _normalizers(path, monitors: Monitors, options: ReductionOptions, warnings: 
     return divisor, label
 
 
+def _file_stamp(path) -> tuple[str, int, int] | None:
+    """(path as given, mtime in ns, size) or None when the file cannot be stat'ed (the reader then
+    raises the error that names it)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (os.fspath(path), st.st_mtime_ns, st.st_size)
+
+
+def _read_only(*arrays) -> None:
+    for a in arrays:
+        if a is not None:
+            a.flags.writeable = False
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_dark(stamp, shape, statistic):
+    stack = read_dark(stamp[0], shape, statistic=statistic)
+    _read_only(stack.dark, stack.variance, stack.invalid)
+    return stack
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_flat(stamp, shape):
+    flat = read_flat(stamp[0], shape)
+    _read_only(flat)
+    return flat
+
+
+def _load_dark(path, shape, statistic):
+    """The dark stack of ``path``, read once per process while the file is unchanged (a batch
+    reduces many files against the same dark; its median over the stack is the costly part)."""
+    stamp = _file_stamp(path)
+    if stamp is None:
+        return read_dark(path, shape, statistic=statistic)
+    return _cached_dark(stamp, tuple(shape), statistic)
+
+
+def _load_flat(path, shape):
+    """The flat field of ``path``, read once per process while the file is unchanged."""
+    stamp = _file_stamp(path)
+    if stamp is None:
+        return read_flat(path, shape)
+    return _cached_flat(stamp, tuple(shape))
+
+
 def _corrections(raw, geometry: Geometry, options: ReductionOptions, file_prov: dict,
                  warnings: list[str]) -> Corrections:
     header = raw.header
     dark = dark_variance = dark_invalid = flat = None
     if options.dark is not None:
-        stack = read_dark(options.dark, geometry.shape, statistic=options.dark_statistic)
+        stack = _load_dark(options.dark, geometry.shape, options.dark_statistic)
         dark, dark_variance, dark_invalid, dark_exposure = stack.dark, stack.variance, stack.invalid, stack.exposure_s
         file_prov.update(dark_file=str(options.dark), dark_frames=stack.n_frames, dark_statistic=stack.statistic,
                          dark_exposure_s=dark_exposure, dark_invalid_pixels=int(dark_invalid.sum()))
@@ -236,7 +285,7 @@ def _corrections(raw, geometry: Geometry, options: ReductionOptions, file_prov: 
             log.warning(message)
             warnings.append(message)
     if options.flat is not None:
-        flat = read_flat(options.flat, geometry.shape)
+        flat = _load_flat(options.flat, geometry.shape)
         file_prov["flat_file"] = str(options.flat)
     mask = static_mask(geometry, mask_file=options.mask, flat=flat, dark_invalid=dark_invalid)
     if mask.all():
