@@ -10,7 +10,7 @@ absorbs the detector efficiency, the monitor gain and the header's Normalization
 ``C`` is measured once per beamtime (detector, energy and monitor) on a standard:
 
 * ``"srm3600"``: NIST SRM 3600 glassy carbon, certified dSigma/dOmega(q) for q = 0.008-0.25 1/A
-  (shipped in ``calibrations/srm3600/``; Allen et al., J. Appl. Cryst. 50 (2017) 462), coupon
+  (shipped in the package, ``saxs/data/srm3600/``; Allen et al., J. Appl. Cryst. 50 (2017) 462), coupon
   thickness 1.055 mm. Its certified values carry about 1.1 % uncertainty (NIST's, systematic).
 * ``"water"``: dSigma/dOmega(q -> 0) = rho_e^2 r_e^2 k_B T kappa_T, flat across SAXS q. At 20 C it
   is 0.01632 1/cm (Orthaber, Bergmann & Glatter, J. Appl. Cryst. 33 (2000) 218). The temperature
@@ -34,6 +34,7 @@ import datetime as _dt
 import json
 import math
 import tomllib
+import importlib.resources
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -53,9 +54,9 @@ from .subtract import (
 CALIBRATION_VERSION = 1
 STANDARDS = ("srm3600", "water")
 
-#: Folder of the shipped calibrations (repository root / calibrations).
-CALIBRATIONS_DIR = Path(__file__).resolve().parents[1] / "calibrations"
-SRM3600_CURVE = CALIBRATIONS_DIR / "srm3600" / "SRM3600_certified_curve.csv"
+#: The certified SRM 3600 curve ships inside the package (``saxs/data/srm3600/``), so an installed
+#: wheel has it; user calibrations (PONI, masks, TOML factors) stay wherever the user keeps them.
+SRM3600_RESOURCE = ("data", "srm3600", "SRM3600_certified_curve.csv")
 #: Certified thickness of the SRM 3600 coupon, mm.
 SRM3600_THICKNESS_MM = 1.055
 
@@ -75,18 +76,23 @@ def load_srm3600(path=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ----------
     path : str or os.PathLike, optional
         CSV with columns ``q_invA, I_per_cm, sigma_per_cm`` and ``#`` comments (default: the copy
-        in ``calibrations/srm3600/``).
+        shipped in the package, ``saxs/data/srm3600/``, read through :mod:`importlib.resources`).
 
     Returns
     -------
     q_nm, intensity_1cm, sigma_1cm : ndarray, shape (59,)
     """
-    path = Path(path) if path is not None else SRM3600_CURVE
-    if not path.exists():
-        raise InputError(path, "file", "the NIST SRM 3600 certified curve (calibrations/srm3600/)", got="missing")
+    if path is None:
+        resource = importlib.resources.files("saxs").joinpath(*SRM3600_RESOURCE)
+        path, text = Path(str(resource)), resource.read_text() if resource.is_file() else None
+    else:
+        path = Path(path)
+        text = path.read_text() if path.is_file() else None
+    if text is None:
+        raise InputError(path, "file", "the NIST SRM 3600 certified curve (shipped in saxs/data/srm3600/)", got="missing")
     rows = []
     header = None
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         text = line.strip()
         if not text or text.startswith("#"):
             continue

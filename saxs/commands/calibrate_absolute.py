@@ -19,7 +19,7 @@ def register(subparsers) -> None:
         description=(
             "Fit the reference curve of a standard to its measured, reduced curve (frames screened and "
             "averaged, blank subtracted, divided by the thickness): glassy carbon against the NIST SRM 3600 "
-            "certified curve (calibrations/srm3600/), or water (0.01632 1/cm at 20 C, with its temperature "
+            "certified curve (shipped with saxs), or water (0.01632 1/cm at 20 C, with its temperature "
             "dependence). Writes the factor, its uncertainty and provenance as a versioned TOML that "
             "'saxs subtract --calibration' applies (I in 1/cm)."),
         examples=EXAMPLES,

@@ -64,9 +64,18 @@ def precursor_series() -> list[Profile1D]:
     return [precursor_curve(h, seed=s, temperature_C=t) for t, h, s in PRECURSOR_SERIES]
 
 
-def polydisperse_spheres(q, radius_nm, rel_width, n_sizes=81):
-    """Gaussian (number-weighted, +-3 sigma, 81 sizes) average of sphere intensities, 1/cm
-    (phi = 1e-3, contrast 35e-6 1/A^2)."""
+def polydisperse_spheres(q, radius_nm, rel_width, n_sizes=None):
+    """Gaussian (number-weighted, +-3 sigma) average of sphere intensities, 1/cm (phi = 1e-3,
+    contrast 35e-6 1/A^2).
+
+    A sum over sizes spaced dR apart revives at q = pi / dR (the sin(qR) terms come back in
+    phase: a sharp, genuine peak of the discretised curve, not of a continuous distribution), so
+    by default the grid is fine enough to keep that revival beyond twice the largest q
+    (at least 81 sizes).
+    """
+    span_nm = 6.0 * rel_width * radius_nm
+    if n_sizes is None:
+        n_sizes = max(81, int(np.ceil(span_nm * 2.0 * float(np.max(q)) / np.pi)) + 1)
     radii = radius_nm * (1.0 + rel_width * np.linspace(-3.0, 3.0, n_sizes))
     weights = np.exp(-0.5 * np.linspace(-3.0, 3.0, n_sizes) ** 2)
     curves = np.array([sphere_intensity_1cm(q, r, 1e-3, 35.0) for r in radii])
