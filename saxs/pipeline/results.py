@@ -139,7 +139,7 @@ def fit_title(name: str, fit: dict) -> str:
     elif q["poor_fit"]:
         verdict = " - POOR FIT"
     return (f"{name}{verdict}\n{q['label_data_sigma']} {q['chi2_reduced_data_sigma']:.3g} (residuals below)\n"
-            f"{q['label_fit_sigma']} {q['chi2_reduced_fit_sigma']:.3g} (the fit's criterion)")
+            f"{q['label_fit_sigma']} {q['chi2_reduced_fit_sigma']:.3g} (as fitted)")
 
 
 def sample_figure(path, kind: str):
@@ -179,9 +179,8 @@ def sample_figure(path, kind: str):
             plotting.plot_size_distribution, fit["edges_nm"], fit["volume"], fit["volume_std"],
             observability=fit["volume_observability"], weighting="volume", unit=fit["unit"],
             log_radius=fit["scale"] == "log",
-            title=f"{name}: volume-weighted size distribution"
-                  + ("\n(fit rejected: no populations reported)" if (fit["quality"] or {}).get("populations_withheld")
-                     else ""))
+            title=(f"{name}: size distribution (fit rejected: no populations)"
+                   if (fit["quality"] or {}).get("populations_withheld") else f"{name}: volume-weighted size distribution"))
     raise InputError(path, "--kind", f"one of {', '.join(SAMPLE_KINDS)} for a sample file", got=kind)
 
 
