@@ -892,7 +892,8 @@ def member_from_fit(fit_result, value, *, label: str | None = None) -> SeriesMem
     Returns
     -------
     SeriesMember
-        Populations, the averaged volume histogram (with its observability limit), the data as
+        Populations (the reported ones: none when the fit's quality withholds them, see
+        :mod:`mcfit.quality`), the averaged volume histogram (with its observability limit), the data as
         fitted and the contrast (1 when the fit ran in relative units: only fraction ratios matter).
     """
     import os

@@ -14,6 +14,7 @@ import h5py
 import numpy as np
 import pytest
 
+from saxs.cli import main
 from saxs.nxcansas import read_nxcansas
 from saxs.pipeline import results
 
@@ -34,7 +35,7 @@ def run(small_beamtime, tmp_path_factory):
     out = base / "out"
     code, summary = run_batch(bt, "-o", out, "--only", *SAMPLES)
     assert code == 0, summary["failed"]
-    return out, summary, {s["name"]: s for s in summary["samples"]}
+    return out, summary, {s["name"]: s for s in summary["samples"]}, bt
 
 
 def _own_chi2(path):
@@ -50,7 +51,7 @@ def _own_chi2(path):
 
 
 def test_cdse_reports_chi2_against_its_own_sigma_in_json_and_hdf5(run):
-    out, summary, by_name = run
+    out, summary, by_name, _ = run
     s = by_name["cdse_T250"]
     path = out / "samples" / "cdse_T250.h5"
     own, dw = _own_chi2(path)
@@ -75,7 +76,7 @@ def test_cdse_reports_chi2_against_its_own_sigma_in_json_and_hdf5(run):
 
 
 def test_precursors_get_no_sphere_fit_and_no_populations(run):
-    out, summary, by_name = run
+    out, summary, by_name, _ = run
     s = by_name["precursor_T025"]
     assert s["analysis"] == "peaks" and s["fit"] == "skipped"
     assert s["populations"] == [] and s["chi2_reduced"] is None
@@ -91,7 +92,7 @@ def test_precursors_get_no_sphere_fit_and_no_populations(run):
 
 
 def test_forced_fit_of_a_mesophase_is_poor_and_withholds_its_populations(run):
-    out, summary, by_name = run
+    out, summary, by_name, _ = run
     s = by_name["precursor_T050"]
     assert s["analysis"] == "peaks" and s["fit"] == "done"  # fit = true forces it
     own, dw = _own_chi2(out / "samples" / "precursor_T050.h5")
@@ -105,7 +106,7 @@ def test_forced_fit_of_a_mesophase_is_poor_and_withholds_its_populations(run):
 
 
 def test_series_reports_no_populations_for_its_mesophase_members(run):
-    out, summary, _ = run
+    out, summary, _, _ = run
     series = {s["name"]: s for s in summary["series"]}["precursor_mesophase"]
     withheld = {m["sample"]: m["populations_withheld"] for m in series["samples"]}
     assert "no sphere fit" in withheld["precursor_T025"]
@@ -119,3 +120,17 @@ def test_series_reports_no_populations_for_its_mesophase_members(run):
     # no size distributions to stack; the peaks are still tracked
     assert results.kinds_for(path) == ("waterfall", "peaks")
     assert [t["present"] for t in series["tracks"]][0] == [True, True]
+
+
+def test_resume_and_plot_keep_the_verdicts(run, tmp_path):
+    out, _, by_name, bt = run
+    code, again = run_batch(bt, "-o", out, "--only", *SAMPLES, "--resume")
+    assert code == 0 and again["counts"]["skipped"] == len(SAMPLES)  # the curve figure counts as the output
+    for s in again["samples"]:
+        first = by_name[s["name"]]
+        for key in ("fit", "chi2_reduced_data_sigma", "chi2_reduced_fit_sigma", "poor_fit", "populations_withheld",
+                    "populations", "figures"):
+            assert s[key] == first[key], (s["name"], key)
+    target = tmp_path / "curve.png"
+    assert main(["plot", str(out / "samples" / "precursor_T025.h5"), "-o", str(target)]) == 0
+    assert target.read_bytes()[:4] == b"\x89PNG"
