@@ -39,13 +39,16 @@ class FitWarning(UserWarning):
 class PreparedData:
     """The curve as fitted: q (1/nm), intensity and sigma (same unit), each shape (n,), read-only.
 
-    ``n_input`` is the number of points given, before clipping and re-binning.
+    ``sigma`` is the uncertainty the fit runs with (floored at ``min_rel_sigma * |I|``);
+    ``sigma_data`` the data's own (after clipping and re-binning, before the floor). ``n_input`` is
+    the number of points given, before clipping and re-binning.
     """
 
     q_nm: np.ndarray
     intensity: np.ndarray
     sigma: np.ndarray
     n_input: int
+    sigma_data: np.ndarray | None = None
 
 
 def _as_1d(name: str, values) -> np.ndarray:
@@ -172,10 +175,11 @@ def prepare(q_nm, intensity, sigma, *, q_range_nm=None, q_bins: int = 0, min_rel
             raise FitInputError("q_bins", f"leaves {q.size} non-empty bins; need {MIN_POINTS}")
     if not (np.isfinite(min_rel_sigma) and min_rel_sigma >= 0):
         raise FitInputError("min_rel_sigma", f"must be a number >= 0; got {min_rel_sigma}")
+    own = np.array(s, dtype=np.float64)
     s = np.maximum(s, min_rel_sigma * np.abs(i))
-    for a in (q, i, s):
+    for a in (q, i, s, own):
         a.setflags(write=False)
-    return PreparedData(q, i, s, n_input)
+    return PreparedData(q, i, s, n_input, own)
 
 
 def radius_limits(q_nm: np.ndarray, radius_range_nm=None) -> tuple[float, float]:

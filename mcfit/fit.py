@@ -12,6 +12,7 @@ from .data import FitInputError, FitWarning, prepare, radius_limits
 from .histogram import bin_edges, histogram, range_statistics
 from .models import NM3_TO_CM3, SLD_UNIT_PER_CM2
 from .populations import find_populations
+from .quality import MAX_CHI2_REDUCED, MAX_DURBIN_WATSON, assess
 from .results import FitResult, FitSettings
 
 #: Further proposals after the first crossing of the convergence criterion, per contribution, in the
@@ -49,7 +50,8 @@ def fit(q_nm, intensity, sigma, *, radius_range_nm=None, log_radius: bool = Fals
         stop: str = "extra", extra_steps: int | None = None, extra_factor: float | None = None, background="fit", q_range_nm=None,
         q_bins: int = 0, min_rel_sigma: float = 0.01, bins: int = 100, bin_scale: str = "log",
         ranges_nm=None, contrast_1e6_per_A2: float | None = None, nan_policy: str = "raise",
-        engine: str = "numba") -> FitResult:
+        engine: str = "numba", poor_fit_chi2_reduced: float = MAX_CHI2_REDUCED,
+        poor_fit_durbin_watson: float = MAX_DURBIN_WATSON) -> FitResult:
     """Fit a size distribution of spheres to a SAXS curve by the Monte Carlo method (McSAS).
 
     Each repetition holds ``contributions`` spheres, each standing for an equal share of the volume
@@ -91,7 +93,9 @@ def fit(q_nm, intensity, sigma, *, radius_range_nm=None, log_radius: bool = Fals
     q_bins : int
         Logarithmic re-binning of the data to this many bins (0: none).
     min_rel_sigma : float
-        Minimum relative uncertainty (default 1 %).
+        Minimum relative uncertainty (default 1 %): the fit runs against
+        ``max(sigma, min_rel_sigma * |I|)``; the result reports chi-square against both that and the
+        data's own sigma (``result.quality``).
     bins : int
         Number of histogram bins.
     bin_scale : {"log", "linear"}
@@ -104,6 +108,12 @@ def fit(q_nm, intensity, sigma, *, radius_range_nm=None, log_radius: bool = Fals
         Refuse non-finite data points (default) or drop them with a warning.
     engine : {"numba", "reference"}
         The numba kernels, or their plain NumPy twins (slow; for tests).
+    poor_fit_chi2_reduced, poor_fit_durbin_watson : float
+        Thresholds of the poor-fit rule (:mod:`mcfit.quality`): a poor fit has reduced chi-square
+        against the data's own sigma above the first (default 3) and residuals whose Durbin-Watson
+        statistic is below the second (default 1). A poor fit that missed its own criterion, or a
+        dominant population at the edge of the radius range, withholds the populations
+        (``result.reported_populations`` is empty; ``result.quality.populations_withheld`` says why).
 
     Returns
     -------
@@ -160,6 +170,10 @@ def fit(q_nm, intensity, sigma, *, radius_range_nm=None, log_radius: bool = Fals
     elif isinstance(seed, bool) or int(seed) != seed or seed < 0:
         raise FitInputError("seed", f"must be an integer >= 0; got {seed!r}")
     seed = int(seed)
+    for name, value in (("poor_fit_chi2_reduced", poor_fit_chi2_reduced),
+                        ("poor_fit_durbin_watson", poor_fit_durbin_watson)):
+        if isinstance(value, bool) or not (isinstance(value, (int, float)) and np.isfinite(value) and value > 0):
+            raise FitInputError(name, f"must be a number > 0; got {value!r}")
     run = _engine(engine)
 
     with warnings.catch_warnings(record=True) as caught:
@@ -218,9 +232,15 @@ def fit(q_nm, intensity, sigma, *, radius_range_nm=None, log_radius: bool = Fals
         q_range_nm=None if q_range_nm is None else tuple(float(v) for v in q_range_nm), q_bins=int(q_bins),
         min_rel_sigma=float(min_rel_sigma), bins=bins, bin_scale=bin_scale,
         ranges_nm=None if ranges_nm is None else ranges, contrast_1e6_per_A2=contrast_1e6_per_A2, nan_policy=nan_policy,
-        engine=engine)
+        engine=engine, poor_fit_chi2_reduced=float(poor_fit_chi2_reduced),
+        poor_fit_durbin_watson=float(poor_fit_durbin_watson))
+    mean_curve = curves.mean(axis=0)
+    quality = assess(data.intensity, mean_curve, data.sigma, data.sigma_data, n_linear=n_linear,
+                     min_rel_sigma=float(min_rel_sigma), convergence=float(convergence), populations=pops,
+                     bin_edges_nm=hist.edges_nm, max_chi2_reduced=float(poor_fit_chi2_reduced),
+                     max_durbin_watson=float(poor_fit_durbin_watson))
     arrays = dict(
-        fit_intensity=curves.mean(axis=0),
+        fit_intensity=mean_curve,
         fit_intensity_std=curves.std(axis=0, ddof=1) if repetitions > 1 else np.zeros(data.q_nm.size),
         radii_nm=radii, scale=scale.copy(), background=bg.copy(), chi2_reduced_per_repetition=chi2 / dof,
         steps=records[:, 3].astype(np.int64), accepted=records[:, 4].astype(np.int64),
@@ -232,4 +252,5 @@ def fit(q_nm, intensity, sigma, *, radius_range_nm=None, log_radius: bool = Fals
         settings=settings, q_nm=data.q_nm, intensity=data.intensity, sigma=data.sigma, n_input=data.n_input,
         radius_range_nm=(r_min, r_max), volume_fraction_unit=unit, histogram=hist, ranges=stats,
         populations=pops, chi2_reduced=float(np.mean(chi2 / dof)), elapsed_s=time.perf_counter() - t0,
-        warnings=tuple(str(w.message) for w in caught if issubclass(w.category, FitWarning)), **arrays)
+        warnings=tuple(str(w.message) for w in caught if issubclass(w.category, FitWarning)),
+        sigma_data=data.sigma_data, quality=quality, **arrays)

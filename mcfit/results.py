@@ -4,12 +4,22 @@ HDF5 layout written by :meth:`FitResult.to_hdf5` into a given group ``G`` (all l
 q in 1/nm, intensities in the unit of the input data)::
 
     G                         @NX_class=NXprocess, @program="mcfit", @layout_version=1,
-                              @seed, @elapsed_s, @chi2_reduced, @stop_criterion,
+                              @seed, @elapsed_s, @chi2_reduced (mean over repetitions of each
+                              one's reduced chi2 against data/sigma, the convergence measure),
+                              @chi2_reduced_fit_sigma, @chi2_reduced_data_sigma (of the mean
+                              fitted curve against data/sigma and data/sigma_data; absent in
+                              files written before layout 2), @stop_criterion,
                               @volume_fraction_unit ("absolute" or "relative"),
                               @radius_range_nm (2,), @warnings (strings), @settings (JSON text)
       settings/               one attribute per FitSettings field (None stored as the string "none")
       data/                   q_nm (n_q,), intensity (n_q,), sigma (n_q,): the curve as fitted
-                              (after clipping, re-binning, minimum uncertainty); @n_input
+                              (after clipping, re-binning, minimum uncertainty); @n_input;
+                              sigma_data (n_q,): the data's own sigma, before the floor
+                              (layout 2; each sigma dataset has a @description)
+      quality/                attributes of :class:`mcfit.quality.FitQuality` (both reduced chi2 with
+                              their labels, Durbin-Watson, runs test, thresholds, poor_fit and its
+                              reason, populations_withheld: "" when the populations stand) and @rule
+                              (layout 2; absent in older files: read as None)
       fit/                    q_nm (n_q,), intensity (n_q,), intensity_std (n_q,): mean and standard
                               deviation over repetitions of scale*model + background
       repetitions/            radii_nm (n_rep, n_contributions), and per repetition (n_rep,):
@@ -25,7 +35,9 @@ q in 1/nm, intensities in the unit of the input data)::
                               volume_weighted/ and number_weighted/ with attributes mean_nm,
                               mean_nm_std, variance_nm2, variance_nm2_std, skewness, skewness_std,
                               kurtosis (excess), kurtosis_std
-      populations/<i>/        attributes of :class:`mcfit.populations.Population`
+      populations/<i>/        attributes of :class:`mcfit.populations.Population` (every population
+                              found, even when quality/@populations_withheld says why they are not
+                              reported)
 
 ``<i>`` counts from 0. Volume-weighted histogram entries are volume fractions per bin; number-weighted
 ones are number densities (volume fraction / V in nm^3) per bin.
@@ -42,8 +54,9 @@ import numpy as np
 
 from .histogram import Histogram, Moments, RangeStatistics
 from .populations import Population
+from .quality import FitQuality, quality_from_hdf5, quality_to_hdf5
 
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,8 @@ class FitSettings:
     contrast_1e6_per_A2: float | None
     nan_policy: str
     engine: str
+    poor_fit_chi2_reduced: float = 3.0
+    poor_fit_durbin_watson: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -77,7 +92,12 @@ class FitResult:
     """Result of :func:`mcfit.fit`: data as fitted, fitted curve, repetitions, histograms, statistics.
 
     Arrays are read-only. ``chi2_reduced`` is the mean over repetitions of each one's final reduced
-    chi-square; ``converged`` says per repetition whether it met the convergence criterion;
+    chi-square against ``sigma`` (the floored uncertainty the fit ran with: the convergence measure);
+    ``quality`` holds the reduced chi-square of the mean fitted curve against ``sigma`` and against
+    ``sigma_data`` (the data's own), the residual structure and the poor-fit verdict (see
+    :mod:`mcfit.quality`; ``sigma_data`` and ``quality`` are None for files written before they
+    existed); ``reported_populations`` is ``populations`` unless the quality withholds them;
+    ``converged`` says per repetition whether it met the convergence criterion;
     ``stop_code`` why it stopped (see :mod:`mcfit.kernels`: 0 done, 1 max_steps before the criterion,
     2 criterion met but max_steps cut the extra steps short).
     """
@@ -107,10 +127,22 @@ class FitResult:
     chi2_reduced: float
     elapsed_s: float
     warnings: tuple[str, ...]
+    sigma_data: np.ndarray | None = None
+    quality: FitQuality | None = None
 
     @property
     def seed(self) -> int:
         return self.settings.seed
+
+    @property
+    def populations_withheld(self) -> str | None:
+        """Why the populations are not reported (None: they are, or the quality is unknown)."""
+        return None if self.quality is None else self.quality.populations_withheld
+
+    @property
+    def reported_populations(self) -> tuple[Population, ...]:
+        """The populations, or none when the fit is rejected for sizes (see :mod:`mcfit.quality`)."""
+        return () if self.populations_withheld else self.populations
 
     @property
     def converged_repetitions(self) -> int:
@@ -132,8 +164,16 @@ class FitResult:
             if full:
                 d.update(skewness=m.skewness, kurtosis=m.kurtosis)
             return d
+        q = self.quality
         return {
             "chi2_reduced": self.chi2_reduced,
+            "chi2_reduced_meaning": "mean over repetitions, against the sigma the fit used (floored at "
+                                    f"min_rel_sigma = {self.settings.min_rel_sigma:g} of I)",
+            "chi2_reduced_fit_sigma": None if q is None else q.chi2_reduced_fit_sigma,
+            "chi2_reduced_data_sigma": None if q is None else q.chi2_reduced_data_sigma,
+            "poor_fit": None if q is None else q.poor_fit,
+            "populations_withheld": self.populations_withheld,
+            "quality": None if q is None else q.as_dict(),
             "repetitions": int(self.settings.repetitions),
             "converged_repetitions": self.converged_repetitions,
             "seed": int(self.seed),
@@ -153,7 +193,7 @@ class FitResult:
                  "width_nm_std": p.width_nm_std, "volume_fraction": p.volume_fraction,
                  "volume_fraction_std": p.volume_fraction_std, "window_nm": list(p.window_nm),
                  "number_mean_nm": p.number_mean_nm}
-                for p in self.populations
+                for p in self.reported_populations
             ],
             "warnings": list(self.warnings),
         }
@@ -168,11 +208,22 @@ class FitResult:
             f"({'log-uniform' if s.log_radius else 'uniform'}), {s.contributions} contributions, "
             f"{s.repetitions} repetitions, seed {s.seed}",
             f"  stop: {self.stop_criterion}",
-            f"  reduced chi2: {self.chi2_reduced:.4g} (mean over repetitions); "
+            f"  reduced chi2: {self.chi2_reduced:.4g} (mean over repetitions, against the sigma the fit used); "
             f"converged {self.converged_repetitions}/{s.repetitions}; "
             f"steps {int(np.mean(self.steps))} mean; {self.elapsed_s:.3g} s",
             f"  volume fractions: {self.volume_fraction_unit}",
         ]
+        q = self.quality
+        if q is not None:
+            lines.append(f"  mean fitted curve: {q.label_data_sigma} {q.chi2_reduced_data_sigma:.4g}; "
+                         f"{q.label_fit_sigma} {q.chi2_reduced_fit_sigma:.4g} ({q.n_floored} of {self.q_nm.size} "
+                         f"sigma raised by the floor); residuals: Durbin-Watson {q.durbin_watson:.3g}, runs z "
+                         f"{q.runs_z:.3g}")
+            lines.append(f"  POOR FIT: {q.poor_fit_reason}" if q.poor_fit else
+                         f"  fit quality: not poor (poor: {q.label_data_sigma} > {q.max_chi2_reduced:g} and "
+                         f"Durbin-Watson < {q.max_durbin_watson:g})")
+            if q.populations_withheld:
+                lines.append(f"  populations withheld: {q.populations_withheld}")
         for r in self.ranges:
             v, n = r.volume_weighted, r.number_weighted
             lines.append(f"  range {r.range_nm[0]:.4g}-{r.range_nm[1]:.4g} nm: volume fraction "
@@ -181,7 +232,7 @@ class FitResult:
                          f"{v.variance_nm2:.4g} nm^2, skewness {v.skewness:.3g}, kurtosis {v.kurtosis:.3g}")
             lines.append(f"    number-weighted: mean {n.mean_nm:.4g} +- {n.mean_nm_std:.2g} nm, variance "
                          f"{n.variance_nm2:.4g} nm^2")
-        for i, p in enumerate(self.populations):
+        for i, p in enumerate(self.reported_populations):
             lines.append(f"  population {i}: {p.window_nm[0]:.4g}-{p.window_nm[1]:.4g} nm, mean "
                          f"{p.mean_nm:.4g} +- {p.mean_nm_std:.2g} nm, width {p.width_nm:.3g} nm, "
                          f"volume fraction {p.volume_fraction:.4g} +- {p.volume_fraction_std:.2g}")
@@ -198,6 +249,10 @@ class FitResult:
         g.attrs["seed"] = int(self.seed)
         g.attrs["elapsed_s"] = float(self.elapsed_s)
         g.attrs["chi2_reduced"] = float(self.chi2_reduced)
+        if self.quality is not None:
+            g.attrs["chi2_reduced_fit_sigma"] = self.quality.chi2_reduced_fit_sigma
+            g.attrs["chi2_reduced_data_sigma"] = self.quality.chi2_reduced_data_sigma
+            quality_to_hdf5(self.quality, g.create_group("quality"))
         g.attrs["stop_criterion"] = self.stop_criterion
         g.attrs["volume_fraction_unit"] = self.volume_fraction_unit
         g.attrs["radius_range_nm"] = np.asarray(self.radius_range_nm, dtype=np.float64)
@@ -210,6 +265,11 @@ class FitResult:
         d.attrs["n_input"] = int(self.n_input)
         for name in ("q_nm", "intensity", "sigma"):
             d.create_dataset(name, data=getattr(self, name))
+        d["sigma"].attrs["description"] = ("the sigma the fit used: the data's own, floored at "
+                                           f"min_rel_sigma = {self.settings.min_rel_sigma:g} of |I|")
+        if self.sigma_data is not None:
+            d.create_dataset("sigma_data", data=self.sigma_data)
+            d["sigma_data"].attrs["description"] = "the data's own sigma (before the min_rel_sigma floor)"
         f = g.create_group("fit")
         f.create_dataset("q_nm", data=self.q_nm)
         f.create_dataset("intensity", data=self.fit_intensity)
@@ -322,4 +382,6 @@ def read_result(source, *, group: str | None = None) -> FitResult:
         histogram=hist, ranges=tuple(ranges), populations=tuple(pops),
         chi2_reduced=float(g.attrs["chi2_reduced"]), elapsed_s=float(g.attrs["elapsed_s"]),
         warnings=tuple(json.loads(g.attrs["warnings"])),
+        sigma_data=_ro(g["data/sigma_data"]) if "sigma_data" in g["data"] else None,
+        quality=quality_from_hdf5(g["quality"]) if "quality" in g else None,
     )

@@ -892,7 +892,8 @@ def member_from_fit(fit_result, value, *, label: str | None = None) -> SeriesMem
     Returns
     -------
     SeriesMember
-        Populations, the averaged volume histogram (with its observability limit), the data as
+        Populations (the reported ones: none when the fit's quality withholds them, see
+        :mod:`mcfit.quality`), the averaged volume histogram (with its observability limit), the data as
         fitted and the contrast (1 when the fit ran in relative units: only fraction ratios matter).
     """
     import os
@@ -907,7 +908,7 @@ def member_from_fit(fit_result, value, *, label: str | None = None) -> SeriesMem
         label = f"{float(value):g}"
     pops = tuple(MemberPopulation(mean_nm=p.mean_nm, mean_nm_std=p.mean_nm_std, width_nm=p.width_nm,
                                   volume_fraction=p.volume_fraction, volume_fraction_std=p.volume_fraction_std)
-                 for p in fit_result.populations
+                 for p in fit_result.reported_populations
                  if math.isfinite(p.mean_nm) and p.mean_nm > 0 and math.isfinite(p.volume_fraction))
     h = fit_result.histogram
     hist = MemberHistogram(radius_edges_nm=h.edges_nm, volume_fraction=h.volume, volume_fraction_std=h.volume_std,

@@ -41,6 +41,9 @@ Layout (version 1)::
     solvent = "solvent_ode"            # optional: a blank name
     empty = "empty_capillary"          # optional: a blank name
     thickness_mm = 1.5
+    analysis = "sizes"                 # optional: "sizes" (sphere fit) or "peaks" (Bragg peaks only);
+                                       # default "peaks" for a sample only in peaks series, else "sizes"
+    fit = true                         # optional: force (true) or skip (false) the sphere fit
     [samples.metadata]                 # numbers or strings; series are ordered by one of them
     nucleation_temperature_C = 190.0
 
@@ -53,6 +56,8 @@ Layout (version 1)::
     contrast_sld = 34.4                # 1e-6 1/A^2
     bins = 60
     max_steps = 200000                 # optional: proposals per repetition at most
+    poor_fit_chi2_reduced = 3.0        # poor fit: chi2_r against the data's own sigma above this ...
+    poor_fit_durbin_watson = 1.0       # ... and residuals' Durbin-Watson below this (mcfit.quality)
 
     [[series]]
     name = "nucleation_temperature"
@@ -76,7 +81,7 @@ import glob
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
@@ -90,6 +95,8 @@ CURRENT_VERSION = 1
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 
 ANALYSES = ("steps", "peaks")
+#: What a sample's own analysis is: a sphere fit (size distribution) or Bragg peaks only.
+SAMPLE_ANALYSES = ("sizes", "peaks")
 STANDARDS = ("srm3600", "water")
 
 
@@ -185,6 +192,13 @@ class SampleConfig:
         by ``1 - volume_fraction`` (solvent displacement) before it is subtracted.
     metadata : Mapping[str, float | str]
         E.g. ``nucleation_temperature_C``, ``reaction_time_s``.
+    analysis : str
+        ``"sizes"`` (a sphere fit gives the size distribution) or ``"peaks"`` (Bragg peaks only: a
+        mesophase has no particles to size). Default: ``"peaks"`` for a sample that belongs to
+        ``peaks`` series only, else ``"sizes"``.
+    fit : bool
+        Whether the batch fits spheres to this sample: ``analysis == "sizes"`` unless the file says
+        ``fit = true`` (force a fit of a peaks sample) or ``fit = false``.
     """
 
     name: str
@@ -194,6 +208,8 @@ class SampleConfig:
     thickness_mm: float | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
     volume_fraction: float | None = None
+    analysis: str = "sizes"
+    fit: bool = True
 
     def __post_init__(self):
         object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
@@ -223,6 +239,9 @@ class FitConfig:
     max_steps : int
         Most Monte Carlo proposals per repetition (a curve spheres cannot describe, such as a
         mesophase with Bragg peaks, runs to this limit).
+    poor_fit_chi2_reduced, poor_fit_durbin_watson : float
+        Thresholds of the poor-fit rule (:mod:`mcfit.quality`): reduced chi2 against the data's
+        own sigma above the first and residuals' Durbin-Watson statistic below the second.
     """
 
     q_range_nm: tuple[float, float] = (0.3, 6.0)
@@ -233,6 +252,8 @@ class FitConfig:
     contrast_sld: float = 34.4
     bins: int = 60
     max_steps: int = 200_000
+    poor_fit_chi2_reduced: float = 3.0
+    poor_fit_durbin_watson: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -540,7 +561,7 @@ def _samples(doc, file) -> tuple[SampleConfig, ...]:
     samples, seen = [], set()
     for k, body in enumerate(section):
         t = _Table(body, file, f"samples[{k}]", ("name", "files", "solvent", "empty", "thickness_mm", "volume_fraction",
-                                                           "metadata"))
+                                                           "metadata", "analysis", "fit"))
         name = t.name("name")
         if name in seen:
             raise t.error("name", "a name not used by another sample", got=name)
@@ -550,8 +571,32 @@ def _samples(doc, file) -> tuple[SampleConfig, ...]:
             empty=t.name("empty", required=False), thickness_mm=t.number("thickness_mm", None, positive=True),
             metadata=_metadata(t.data.get("metadata", {}), file, f"samples[{k}].metadata"),
             volume_fraction=_volume_fraction(t),
+            # resolved against the series in _sample_analyses (None: not given in the file)
+            analysis=t.string("analysis", choices=SAMPLE_ANALYSES), fit=_boolean(t, "fit"),
         ))
     return tuple(samples)
+
+
+def _boolean(t, name: str) -> bool | None:
+    if name not in t.data:
+        return None
+    value = t.data[name]
+    if not isinstance(value, bool):
+        raise t.error(name, "true or false", got=value)
+    return value
+
+
+def _sample_analyses(samples, series) -> tuple[SampleConfig, ...]:
+    """Resolve each sample's ``analysis`` (default from its series' kinds) and ``fit``."""
+    out = []
+    for s in samples:
+        analysis = s.analysis
+        if analysis is None:
+            kinds = {x.analysis for x in series if s.name in x.samples}
+            analysis = "peaks" if kinds == {"peaks"} else "sizes"
+        fit = s.fit if s.fit is not None else analysis == "sizes"
+        out.append(replace(s, analysis=analysis, fit=fit))
+    return tuple(out)
 
 
 def _volume_fraction(t) -> float | None:
@@ -563,7 +608,8 @@ def _volume_fraction(t) -> float | None:
 
 def _fit(doc, file) -> FitConfig:
     t = _Table(doc.get("fit", {}), file, "fit", ("q_range_nm", "radius_range_nm", "contributions", "repetitions",
-                                                 "seed", "contrast_sld", "bins", "max_steps"))
+                                                 "seed", "contrast_sld", "bins", "max_steps",
+                                                 "poor_fit_chi2_reduced", "poor_fit_durbin_watson"))
     d = FitConfig()
     return FitConfig(
         q_range_nm=t.number_range("q_range_nm", d.q_range_nm),
@@ -574,6 +620,8 @@ def _fit(doc, file) -> FitConfig:
         contrast_sld=t.number("contrast_sld", d.contrast_sld, positive=True),
         bins=t.integer("bins", d.bins, minimum=2),
         max_steps=t.integer("max_steps", d.max_steps, minimum=1),
+        poor_fit_chi2_reduced=t.number("poor_fit_chi2_reduced", d.poor_fit_chi2_reduced, positive=True),
+        poor_fit_durbin_watson=t.number("poor_fit_durbin_watson", d.poor_fit_durbin_watson, positive=True),
     )
 
 
@@ -653,9 +701,10 @@ def parse_beamtime(doc: Mapping[str, Any], path) -> BeamtimeConfig:
     blanks = _blanks(doc, file)
     samples = _samples(doc, file)
     _check_blank_references(file, blanks, samples, absolute)
+    series = _series(doc, file, samples)
     return BeamtimeConfig(path=file, version=version, title=title, instrument=instrument, absolute=absolute,
-                          blanks=blanks, samples=samples, fit=_fit(doc, file),
-                          series=_series(doc, file, samples))
+                          blanks=blanks, samples=_sample_analyses(samples, series), fit=_fit(doc, file),
+                          series=series)
 
 
 def load_beamtime(path) -> BeamtimeConfig:

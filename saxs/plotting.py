@@ -78,7 +78,8 @@ def intensity_label(unit: str) -> str:
 
 
 def plot_curve_fit(q_nm, intensity, sigma, *, fit_q_nm=None, fit_intensity=None, intensity_unit: str = "1/cm",
-                   label: str | None = None, ax=None, residual_ax=None):
+                   label: str | None = None, ax=None, residual_ax=None, residuals=None,
+                   residual_label: str = "(I - fit) / sigma (1)"):
     """Draw I(q) with error bars and, when given, the fitted curve (log-log).
 
     Parameters
@@ -95,6 +96,11 @@ def plot_curve_fit(q_nm, intensity, sigma, *, fit_q_nm=None, fit_intensity=None,
         Where to draw the curve (new axes when ``None``).
     residual_ax : matplotlib Axes, optional
         Where to draw the normalised residuals (I - fit) / sigma at the fitted q (needs the fit).
+    residuals : (q_nm, intensity, sigma), optional
+        The points and the sigma the residuals are computed with (e.g. the data as fitted and its
+        own sigma, when the fit ran against a floored one); default the drawn data over the fitted q.
+    residual_label : str
+        y label of the residual panel: say which sigma it divides by.
 
     Returns
     -------
@@ -116,14 +122,15 @@ def plot_curve_fit(q_nm, intensity, sigma, *, fit_q_nm=None, fit_intensity=None,
     ax.legend(loc="best", fontsize="small")
     if residual_ax is not None and fit_q_nm is not None and fit_intensity is not None:
         fq = np.asarray(fit_q_nm, dtype=float)
-        model = np.interp(q, fq, np.asarray(fit_intensity, dtype=float))
-        inside = (q >= fq.min()) & (q <= fq.max()) & (s > 0)
-        residual_ax.plot(q[inside], (i[inside] - model[inside]) / s[inside], ".", ms=3)
+        rq, ri, rs = (q, i, s) if residuals is None else (np.asarray(a, dtype=float) for a in residuals)
+        model = np.interp(rq, fq, np.asarray(fit_intensity, dtype=float))
+        inside = (rq >= fq.min()) & (rq <= fq.max()) & (rs > 0)
+        residual_ax.plot(rq[inside], (ri[inside] - model[inside]) / rs[inside], ".", ms=3)
         residual_ax.axhline(0.0, color="k", lw=0.6)
         residual_ax.set_xscale("log")
         _plain_minor_ticks(residual_ax)
         residual_ax.set_xlabel("q (1/nm)")
-        residual_ax.set_ylabel("(I - fit) / sigma (1)")
+        residual_ax.set_ylabel(residual_label)
     return ax
 
 
@@ -344,20 +351,24 @@ def plot_step_radii(variable, radii_nm, radii_std_nm, *, variable_label: str, fa
 
 # --------------------------------------------------------------------------- whole figures
 def figure_curve_fit(q_nm, intensity, sigma, *, fit_q_nm=None, fit_intensity=None, intensity_unit="1/cm",
-                     title: str = ""):
-    """Figure: I(q) with the fit (top) and normalised residuals (bottom, shared q axis)."""
+                     title: str = "", residuals=None, residual_label: str = "(I - fit) / sigma (1)"):
+    """Figure: I(q) with the fit (top) and normalised residuals (bottom, shared q axis).
+
+    ``residuals`` and ``residual_label`` as in :func:`plot_curve_fit`; a title of two lines gets room.
+    """
     # fixed margins: constrained layout costs about a second per figure (tick extents), for nothing here
     fig = _figure(figsize=(6.0, 5.5))
-    fig.subplots_adjust(left=0.14, right=0.97, top=0.94, bottom=0.09, hspace=0.08)
+    fig.subplots_adjust(left=0.14, right=0.97, top=0.94 - 0.03 * title.count("\n"), bottom=0.09, hspace=0.08)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 1))
     plot_curve_fit(q_nm, intensity, sigma, fit_q_nm=fit_q_nm, fit_intensity=fit_intensity,
-                   intensity_unit=intensity_unit, ax=top, residual_ax=bottom if fit_q_nm is not None else None)
+                   intensity_unit=intensity_unit, ax=top, residual_ax=bottom if fit_q_nm is not None else None,
+                   residuals=residuals, residual_label=residual_label)
     if fit_q_nm is None:
         bottom.set_visible(False)
     else:  # the shared q axis is labelled once, under the residuals
         top.set_xlabel("")
         top.tick_params(labelbottom=False)
-    top.set_title(title)
+    top.set_title(title, fontsize="medium" if "\n" in title else None)
     return fig
 
 

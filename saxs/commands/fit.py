@@ -1,7 +1,9 @@
 """`saxs fit`: Monte Carlo size distribution of spheres (mcfit) for one curve.
 
 OUT.h5 is an NXcanSAS file: the input curve as `/sasentry01` and the fit result in
-`/sasentry01/mcfit` (layout in the docstring of :mod:`mcfit.results`).
+`/sasentry01/mcfit` (layout in the docstring of :mod:`mcfit.results`). The report and the JSON give
+reduced chi2 against the sigma the fit used (floored at --min-rel-sigma) and against the data's own
+sigma, and flag a poor fit (rule in :mod:`mcfit.quality`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ _OPTION = {
     "seed": "--seed", "convergence": "--convergence", "max_steps": "--max-steps", "bins": "--bins",
     "ranges_nm": "--range", "contrast_1e6_per_A2": "--contrast", "q_range_nm": "--q-range",
     "q_bins": "--q-bins", "min_rel_sigma": "--min-rel-sigma", "stop": "--stop", "extra_steps": "--extra-steps",
-    "extra_factor": "--extra-factor",
+    "extra_factor": "--extra-factor", "poor_fit_chi2_reduced": "--poor-fit-chi2",
+    "poor_fit_durbin_watson": "--poor-fit-dw",
     "q_nm": "q column", "intensity": "intensity column", "sigma": "sigma column",
 }
 
@@ -64,6 +67,11 @@ def register(subparsers) -> None:
     parser.add_argument("--contrast", type=float, default=None,
                         help="SLD contrast in 1e-6 1/A^2: absolute volume fractions for data in 1/cm")
     parser.add_argument("--log-radius", action="store_true", help="draw radii log-uniformly")
+    parser.add_argument("--poor-fit-chi2", type=float, default=3.0,
+                        help="poor fit when reduced chi2 against the data's own sigma is above this (default 3) "
+                             "and the residuals are structured (--poor-fit-dw)")
+    parser.add_argument("--poor-fit-dw", type=float, default=1.0,
+                        help="structured residuals: Durbin-Watson statistic below this (default 1; 2 = independent)")
     parser.set_defaults(func=run)
 
 
@@ -92,7 +100,8 @@ def run(args) -> int:
                 max_steps=args.max_steps, stop=args.stop, extra_steps=args.extra_steps, extra_factor=args.extra_factor,
                 q_range_nm=args.q_range, q_bins=args.q_bins, min_rel_sigma=args.min_rel_sigma,
                 bins=args.bins, bin_scale="linear" if args.linear_bins else "log", ranges_nm=args.range,
-                contrast_1e6_per_A2=args.contrast)
+                contrast_1e6_per_A2=args.contrast, poor_fit_chi2_reduced=args.poor_fit_chi2,
+                poor_fit_durbin_watson=args.poor_fit_dw)
     except mcfit.FitInputError as error:
         field = _OPTION.get(error.parameter, error.parameter)
         problem = error.problem
@@ -103,6 +112,10 @@ def run(args) -> int:
         raise InputError(args.data, field, problem) from None
     for w in caught:
         log.warning("%s: %s", args.data, w.message)
+    if result.quality.poor_fit:
+        log.warning("%s: POOR FIT: %s", args.data, result.quality.poor_fit_reason)
+    if result.quality.populations_withheld:
+        log.warning("%s: no populations reported: %s", args.data, result.quality.populations_withheld)
 
     def extra(h5):
         h5["sasentry01"].create_group("mcfit")

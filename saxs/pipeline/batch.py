@@ -15,13 +15,16 @@ resumed batch ends with the same results as an uninterrupted one.
 
 OUTDIR layout::
 
-    summary.json                 what ran, what failed and why, key results (written last)
+    summary.json                 what ran, what failed and why, key results (written last); per
+                                 sample both reduced chi2, poor_fit, populations (or why withheld);
+                                 "fit_quality": the poor fits, rejected fits and unfitted samples
     batch.log                    log lines of every run (appended)
     blanks/<blank>.h5            screened frame average of each blank (NXcanSAS)
     calibration/absolute.toml    calibration factor from the standard (+ standard.h5, its curve)
     samples/<sample>.h5          per sample: subtracted (default) and reduced SASentries, fit, peaks
     series/<series>.h5           per series: members, populations, histograms, curves, analysis
-    figures/<sample>_fit.png, <sample>_distribution.png, <series>_<kind>.png
+    figures/<sample>_fit.png, <sample>_distribution.png (<sample>_curve.png for a sample without
+                                 a sphere fit), <series>_<kind>.png
 
 Exit status of ``saxs batch``: 0 when everything succeeded, 1 when some task failed (the summary
 says which and why), 2 for a bad beamtime file or bad options (nothing is run).
@@ -260,7 +263,9 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
     fit = config.fit
     fit_options = FitOptions(q_range_nm=fit.q_range_nm, radius_range_nm=fit.radius_range_nm,
                              contributions=fit.contributions, repetitions=fit.repetitions, bins=fit.bins,
-                             contrast_1e6_per_A2=fit.contrast_sld, max_steps=fit.max_steps)
+                             contrast_1e6_per_A2=fit.contrast_sld, max_steps=fit.max_steps,
+                             poor_fit_chi2_reduced=fit.poor_fit_chi2_reduced,
+                             poor_fit_durbin_watson=fit.poor_fit_durbin_watson)
     for sample in selected:
         task = PlannedTask("sample", sample.name, output=str(out / "samples" / f"{sample.name}.h5"))
         files = config.resolve(sample.files)
@@ -278,7 +283,8 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
                         "volume_fraction": sample.volume_fraction,
                         "metadata": dict(sample.metadata), "blanks": {t.name: t.fingerprint for t in blank_tasks},
                         "solvent": sample.solvent, "empty": sample.empty, "calibration": calibration_id,
-                        "fit": fit_options, "seed": seed, **common}
+                        "fit": fit_options if sample.fit else None, "analysis": sample.analysis,
+                        "seed": seed, **common}
             inputs = inputs_text(files, settings, base_dir=base)
             task.fingerprint = fingerprint_of(inputs)
             task.needs = tuple(t.key for t in blank_tasks) + (("standard",) if plan.standard else ())
@@ -290,9 +296,9 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
                 calibration=calibration_path, thickness_mm=sample.thickness_mm, metadata=dict(sample.metadata),
                 volume_fraction=sample.volume_fraction,
                 reduction=reduction, fit=fit_options, seed=seed, output=task.output,
-                figures_dir=str(figures_dir), fingerprint=task.fingerprint, inputs=inputs, threads=threads)
-            _status(task, options, extra_outputs=[figures_dir / f"{sample.name}_{k}.png"
-                                                  for k in ("fit", "distribution")])
+                figures_dir=str(figures_dir), fingerprint=task.fingerprint, inputs=inputs, threads=threads,
+                sphere_fit=sample.fit, analysis=sample.analysis)
+            _status(task, options, extra_outputs=_sample_figures(task.job))
         plan.samples[sample.name] = task
 
     chosen = {s.name for s in selected}
@@ -301,6 +307,12 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
         if members:
             plan.series.append((series, members))
     return plan
+
+
+def _sample_figures(job: SampleJob) -> list[Path]:
+    """The figures a sample task draws (a sample without a sphere fit has only its curve)."""
+    kinds = ("fit", "distribution") if job.sphere_fit else ("curve",)
+    return [Path(job.figures_dir) / f"{job.name}_{k}.png" for k in kinds]
 
 
 # --------------------------------------------------------------------------- running
@@ -331,6 +343,7 @@ class _Progress:
         if outcome.ok and isinstance(outcome.value, dict):
             for note in outcome.value.get("warnings", ()):
                 log.info("%s: warning: %s", outcome.key, note)
+            _log_fit_quality(outcome.key, outcome.value)
         if not outcome.ok:
             log.warning("%s failed: %s", outcome.key, outcome.failure.reason)
             if outcome.failure.traceback:
@@ -339,6 +352,20 @@ class _Progress:
     def close(self):
         if self.bar is not None:
             self.bar.close()
+
+
+def _log_fit_quality(key: str, report: dict) -> None:
+    """Log a sample's fit verdict: both reduced chi2, POOR FIT, withheld populations."""
+    labels = report.get("chi2_labels")
+    if report.get("fit") == "done" and labels:
+        log.info("%s: %s %.3g; %s %.3g", key, labels["chi2_reduced_data_sigma"], report["chi2_reduced_data_sigma"],
+                 labels["chi2_reduced_fit_sigma"], report["chi2_reduced_fit_sigma"])
+    if report.get("poor_fit"):
+        log.warning("%s: POOR FIT: %s", key, report.get("poor_fit_reason"))
+    if report.get("fit") == "skipped":
+        log.info("%s: %s", key, report.get("populations_withheld"))
+    elif report.get("populations_withheld"):
+        log.warning("%s: no populations reported: %s", key, report["populations_withheld"])
 
 
 def _setup_logging(outdir: Path, progress: bool) -> tuple[logging.Handler, ...]:
@@ -379,15 +406,18 @@ def _skipped_sample_report(task: PlannedTask) -> dict[str, Any]:
     import mcfit
 
     from .results import fit_group
+    from .sample import fit_report, skipped_reason
 
-    report = {"name": task.name, "output": task.output, "seed": int(task.job.seed),
-              "figures": [str(Path(task.job.figures_dir) / f"{task.name}_{k}.png") for k in ("fit", "distribution")]}
+    report = {"name": task.name, "output": task.output, "seed": int(task.job.seed), "analysis": task.job.analysis,
+              "figures": [str(p) for p in _sample_figures(task.job)]}
+    if not task.job.sphere_fit:
+        return {**report, **fit_report(None, skipped_reason(task.job.analysis))}
     try:
-        s = mcfit.read_result(task.output, group=fit_group(task.output)).summary()
+        result = mcfit.read_result(task.output, group=fit_group(task.output))
     except (KeyError, ValueError, OSError, TypeError) as exc:  # written by another mcfit version
         log.warning("%s: key results not read back (%s); the file itself is up to date", task.key, exc)
         return report
-    return {**report, "chi2_reduced": s["chi2_reduced"], "populations": s["populations"]}
+    return {**report, **fit_report(result)}
 
 
 def _run_phase(runner, tasks: list[PlannedTask], func, progress, results: dict[str, dict]) -> None:
@@ -477,6 +507,9 @@ def run_batch(config: BeamtimeConfig, options: BatchOptions) -> dict[str, Any]:
                  c["series"], outdir / SUMMARY_NAME)
         for f in summary["failed"]:
             log.warning("FAILED %s %s: %s", f["kind"], f["name"], f["reason"])
+        if summary["fit_quality"]["poor_fit"]:
+            log.warning("POOR FIT (%s): %s", summary["fit_quality"]["rule"].split(";")[0],
+                        ", ".join(summary["fit_quality"]["poor_fit"]))
         return summary
     finally:
         _teardown_logging(handlers)
@@ -516,6 +549,17 @@ def _summary(plan: BatchPlan, results, series_jobs, outcomes, started_at, elapse
     failed += [{"kind": "sample", "name": s["name"], "reason": s.get("reason")} for s in samples
                if s["status"] == "failed"]
     failed += [{"kind": "series", "name": s["name"], "reason": s["reason"]} for s in series if s["status"] == "failed"]
+    fit_quality = {
+        "rule": "poor fit: chi2_r against the data's own sigma > poor_fit_chi2_reduced "
+                f"({config.fit.poor_fit_chi2_reduced:g}) and residuals' Durbin-Watson < poor_fit_durbin_watson "
+                f"({config.fit.poor_fit_durbin_watson:g}); populations withheld: a poor fit that missed its "
+                "criterion against the floored sigma, or a dominant population at the edge of the radius range",
+        "poor_fit": [s["name"] for s in samples if s.get("poor_fit")],
+        "populations_withheld": [{"name": s["name"], "reason": s["populations_withheld"]} for s in samples
+                                 if s.get("fit") == "done" and s.get("populations_withheld")],
+        "not_fitted": [{"name": s["name"], "reason": s["populations_withheld"]} for s in samples
+                       if s.get("fit") == "skipped"],
+    }
     counts = {"samples": len(samples), "done": sum(s["status"] == "done" for s in samples),
               "skipped": sum(s["status"] == "skipped" for s in samples),
               "failed": sum(s["status"] == "failed" for s in samples),
@@ -526,7 +570,7 @@ def _summary(plan: BatchPlan, results, series_jobs, outcomes, started_at, elapse
         "outdir": str(options.outdir), "software": f"saxs-insitu {__version__}",
         "scheduler": options.scheduler, "workers": options.workers, "resume": options.resume,
         "fit_seed": config.fit.seed, "started": started_at, "elapsed_s": elapsed,
-        "counts": counts, "failed": failed, "exit_code": 1 if failed else 0,
+        "counts": counts, "failed": failed, "exit_code": 1 if failed else 0, "fit_quality": fit_quality,
         "blanks": blanks,
         "calibration": None if plan.standard is None else {"output": plan.standard.job.output_toml
                                                           if plan.standard.job else None,

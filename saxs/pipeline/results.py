@@ -3,8 +3,11 @@
 Figures are drawn from the files alone, so ``saxs plot RESULT.h5`` redraws exactly what the batch
 drew. Kinds:
 
-- a sample file (``samples/<name>.h5``): ``fit`` (I(q) with the fit and residuals, log-log) and
+- a sample file (``samples/<name>.h5``): ``fit`` (I(q) with the fit and residuals, log-log; the
+  title gives reduced chi2 against the data's own sigma, which the residual panel divides by, and
+  against the floored sigma the fit ran with, and says POOR FIT or populations withheld) and
   ``distribution`` (volume-weighted size histogram with error bars and the observability limit);
+  a sample that was not fitted (its analysis is "peaks") has ``curve`` (I(q) alone) instead;
 - a series file (``series/<name>.h5``): ``stacked`` (distributions of the members, offset),
   ``waterfall`` (I(q) of the members), ``steps`` (population radii vs the series variable with
   the families; steps analysis) and ``peaks`` (Bragg peak areas vs the series variable; peaks
@@ -22,8 +25,10 @@ from ..errors import InputError
 from .. import plotting
 
 SAMPLE_KINDS = ("fit", "distribution")
+#: The figure of a sample without a sphere fit.
+UNFITTED_KINDS = ("curve",)
 SERIES_KINDS = ("stacked", "waterfall", "steps", "peaks")
-KINDS = SAMPLE_KINDS + SERIES_KINDS
+KINDS = SAMPLE_KINDS + UNFITTED_KINDS + SERIES_KINDS
 
 #: Root attribute of a series summary file.
 SERIES_ATTR = "saxs_series"
@@ -45,6 +50,14 @@ def fit_group(path) -> str:
         return f"{_text(f.attrs['default'])}/fit"
 
 
+def has_fit(path) -> bool:
+    """True when a sample file holds a fit result (a sample whose analysis is "peaks" has none)."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        return fit_group(path) in f
+
+
 def file_kind(path) -> str:
     """``"sample"`` or ``"series"`` for a batch result file; InputError for anything else."""
     import h5py
@@ -57,6 +70,8 @@ def file_kind(path) -> str:
             entry = _text(f.attrs.get("default", ""))
             if entry and f"{entry}/fit" in f and _text(f[f"{entry}/fit"].attrs.get("program", "")) == "mcfit":
                 return "sample"
+            if entry and "fit_skipped" in f.attrs:  # a batch sample that was not fitted
+                return "sample"
     except OSError as exc:
         raise InputError(path, "file", "a readable HDF5 result file of saxs batch or saxs fit",
                          got=str(exc).split(":")[0]) from exc
@@ -68,10 +83,11 @@ def kinds_for(path) -> tuple[str, ...]:
     import h5py
 
     if file_kind(path) == "sample":
-        return SAMPLE_KINDS
+        return SAMPLE_KINDS if has_fit(path) else UNFITTED_KINDS
     with h5py.File(path, "r") as f:
         analysis = _text(f.attrs.get("analysis", "steps"))
-    return ("stacked", "waterfall", "steps" if analysis == "steps" else "peaks")
+        stacked = "histograms" not in f or len(f["histograms"]) > 0  # no member with reported sizes: none
+    return (("stacked",) if stacked else ()) + ("waterfall", "steps" if analysis == "steps" else "peaks")
 
 
 # --------------------------------------------------------------------------- sample figures
@@ -86,39 +102,93 @@ def _fit_arrays(path) -> dict:
     with h5py.File(path, "r") as f:
         g = f[fit_group(path)]
         h = g["histogram"]
+        quality = dict(g["quality"].attrs) if "quality" in g else None  # absent in files of layout 1
+        settings = json.loads(_text(g.attrs["settings"]))
         return {
             "q_nm": g["fit/q_nm"][()], "fit_intensity": g["fit/intensity"][()],
+            "intensity": g["data/intensity"][()], "sigma_fit": g["data/sigma"][()],
+            "sigma_data": g["data/sigma_data"][()] if "sigma_data" in g["data"] else None,
+            "min_rel_sigma": float(settings.get("min_rel_sigma", 0.0)),
             "chi2_reduced": float(g.attrs["chi2_reduced"]), "unit": _text(g.attrs["volume_fraction_unit"]),
+            "quality": None if quality is None else {k: _value(v) for k, v in quality.items()},
             "edges_nm": h["edges_nm"][()], "volume": h["volume"][()], "volume_std": h["volume_std"][()],
             "volume_observability": h["volume_observability"][()], "scale": _text(h.attrs.get("scale", "linear")),
         }
 
 
+def _value(v):
+    if isinstance(v, bytes):
+        v = v.decode()
+    if isinstance(v, np.generic):
+        v = v.item()
+    return None if v == "" else v
+
+
+def fit_title(name: str, fit: dict) -> str:
+    """Title of a fit figure: both reduced chi2 with what they divide by, and the verdict.
+
+    Files written before the quality was stored give the old one-line title (their chi2 is the
+    mean over repetitions against the floored sigma, and says so).
+    """
+    q = fit["quality"]
+    if q is None:
+        return f"{name}: reduced chi2 {fit['chi2_reduced']:.3g} (sigma floored at {100 * fit['min_rel_sigma']:g} %)"
+    verdict = ""
+    if q["populations_withheld"]:
+        verdict = " - POOR FIT, no populations" if q["poor_fit"] else " - no populations (edge of radius range)"
+    elif q["poor_fit"]:
+        verdict = " - POOR FIT"
+    return (f"{name}{verdict}\n{q['label_data_sigma']} {q['chi2_reduced_data_sigma']:.3g} (residuals below)\n"
+            f"{q['label_fit_sigma']} {q['chi2_reduced_fit_sigma']:.3g} (as fitted)")
+
+
 def sample_figure(path, kind: str):
-    """Figure of one kind (``fit`` or ``distribution``) from a sample result file."""
+    """Figure of one kind (``fit``, ``distribution``; ``curve`` without a fit) from a sample result file."""
     from ..nxcansas import read_nxcansas
 
     path = Path(path)
-    fit = _fit_arrays(path)
     name = path.stem
+    if kind == "curve" or not has_fit(path):
+        if kind != "curve":
+            raise InputError(path, "--kind", f"one of {', '.join(UNFITTED_KINDS)} for a sample without a fit", got=kind)
+        import h5py
+
+        curve = read_nxcansas(path)
+        with h5py.File(path, "r") as f:
+            why = _text(f.attrs.get("fit_skipped", "no sphere fit"))
+        short = why.split(" (")[0].replace("the sample's analysis", "analysis")  # one line
+        return plotting.figure_single(plotting.plot_curve_fit, curve.q_nm, curve.intensity, curve.sigma,
+                                      intensity_unit=curve.intensity_unit, title=f"{name}: {short}",
+                                      figsize=(6.0, 4.8))
+    fit = _fit_arrays(path)
     if kind == "fit":
-        curve = read_nxcansas(path)  # the @default entry: the curve that was fitted
+        # residuals at the fitted points, against the data's own sigma (files of layout 1: the
+        # curve's own sigma, read from the fitted SASentry)
+        if fit["sigma_data"] is not None:
+            q, i, s_data = fit["q_nm"], fit["intensity"], fit["sigma_data"]
+        else:
+            curve = read_nxcansas(path)
+            q, i, s_data = curve.q_nm, curve.intensity, curve.sigma
+        curve = read_nxcansas(path)  # the @default entry: the curve that was fitted (whole q range)
         return plotting.figure_curve_fit(curve.q_nm, curve.intensity, curve.sigma, fit_q_nm=fit["q_nm"],
                                          fit_intensity=fit["fit_intensity"], intensity_unit=curve.intensity_unit,
-                                         title=f"{name}: reduced chi2 {fit['chi2_reduced']:.3g}")
+                                         title=fit_title(name, fit), residuals=(q, i, s_data),
+                                         residual_label="(I - fit) / own sigma")
     if kind == "distribution":
         return plotting.figure_single(
             plotting.plot_size_distribution, fit["edges_nm"], fit["volume"], fit["volume_std"],
             observability=fit["volume_observability"], weighting="volume", unit=fit["unit"],
             log_radius=fit["scale"] == "log",
-            title=f"{name}: volume-weighted size distribution")
+            title=(f"{name}: size distribution (fit rejected: no populations)"
+                   if (fit["quality"] or {}).get("populations_withheld") else f"{name}: volume-weighted size distribution"))
     raise InputError(path, "--kind", f"one of {', '.join(SAMPLE_KINDS)} for a sample file", got=kind)
 
 
 def draw_sample_figures(path, figures_dir) -> list[Path]:
-    """Write ``<name>_fit.png`` and ``<name>_distribution.png`` for a sample file; return the paths."""
+    """Write ``<name>_fit.png`` and ``<name>_distribution.png`` (``<name>_curve.png`` for a sample
+    without a fit) for a sample file; return the paths."""
     out = []
-    for kind in SAMPLE_KINDS:
+    for kind in kinds_for(path):
         target = Path(figures_dir) / f"{Path(path).stem}_{kind}.png"
         plotting.save_figure(sample_figure(path, kind), target)
         out.append(target)
@@ -210,7 +280,7 @@ def figure(path, kind: str | None = None):
     kind = kind or kinds[0]
     if kind not in kinds:
         raise InputError(path, "--kind", f"one of {', '.join(kinds)} for this file", got=kind)
-    return sample_figure(path, kind) if kind in SAMPLE_KINDS else series_figure(path, kind)
+    return sample_figure(path, kind) if kind in SAMPLE_KINDS + UNFITTED_KINDS else series_figure(path, kind)
 
 
 def read_series_summary(path) -> dict:

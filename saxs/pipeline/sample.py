@@ -10,8 +10,9 @@ stages are called in data-flow order; no physics lives here:
 - :func:`process_standard`: the same for the standard, then ``saxs.absolute.calibrate_absolute``
   -> ``calibration/absolute.toml`` (+ ``calibration/standard.h5``, the fingerprint carrier);
 - :func:`process_sample`: reduce, screen and average, subtract the blanks and divide by the
-  thickness (``saxs.subtract``), absolute scale, Monte Carlo fit (``mcfit.fit``), Bragg peaks
-  (``saxs.bragg``) -> ``samples/<name>.h5`` and its figures.
+  thickness (``saxs.subtract``), absolute scale, Monte Carlo fit (``mcfit.fit``; only for samples
+  whose analysis is "sizes" or that force ``fit = true``), Bragg peaks (``saxs.bragg``) ->
+  ``samples/<name>.h5`` and its figures.
 
 Sample file layout (``samples/<name>.h5``, NXcanSAS)::
 
@@ -19,7 +20,9 @@ Sample file layout (``samples/<name>.h5``, NXcanSAS)::
                          @saxs_batch_fingerprint, @saxs_batch_inputs (JSON: input stamps, settings),
                          @sample, @seed
     subtracted           SASentry: blank-subtracted curve per cm of sample (1/cm when calibrated)
-      fit                NXprocess: the mcfit result of this curve (layout in mcfit.results)
+      fit                NXprocess: the mcfit result of this curve (layout in mcfit.results; with
+                         its quality: both reduced chi2, poor fit, populations withheld and why);
+                         absent when the sample was not fitted (root @fit_skipped says why)
       peaks              NXcollection: q_nm, q_nm_std, fwhm_nm, fwhm_nm_std, area, area_std,
                          amplitude, amplitude_std, significance (n_peaks,); broad_maxima_q_nm;
                          @phase (JSON: null or the indexed phase)
@@ -105,6 +108,8 @@ class FitOptions:
     bins: int
     contrast_1e6_per_A2: float
     max_steps: int = 200_000
+    poor_fit_chi2_reduced: float = 3.0
+    poor_fit_durbin_watson: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,10 @@ class SampleJob:
         Canonical JSON of the input files' stamps and the settings (stored in the output).
     threads : int
         Threads the fit may use (numba), so that parallel workers do not oversubscribe the cores.
+    sphere_fit : bool
+        Fit spheres (False: no fit, no size distribution; ``analysis`` says why).
+    analysis : str
+        The sample's analysis, ``"sizes"`` or ``"peaks"`` (:class:`saxs.config.SampleConfig`).
     """
 
     name: str
@@ -157,6 +166,8 @@ class SampleJob:
     threads: int = 1
     volume_fraction: float | None = None
     peaks: bool = True
+    sphere_fit: bool = True
+    analysis: str = "sizes"
 
     def __post_init__(self):
         object.__setattr__(self, "metadata", dict(self.metadata))
@@ -390,7 +401,8 @@ def process_sample(job: SampleJob) -> dict[str, Any]:
     -------
     dict
         ``name``, ``output``, ``figures``, ``frames``, ``frames_used``, ``seed``, ``intensity_unit``,
-        ``chi2_reduced``, ``populations`` (list of dicts), ``peaks`` (q positions), ``phase``,
+        ``analysis``, the fit's part (:func:`fit_report`: both reduced chi2, ``poor_fit``,
+        ``populations`` and ``populations_withheld``), ``peaks_q_nm`` (q positions), ``phase``,
         ``warnings`` (of the fit and the screening), ``timings_s`` (per phase).
 
     Raises
@@ -398,8 +410,6 @@ def process_sample(job: SampleJob) -> dict[str, Any]:
     InputError, ProcessingError
         Anything wrong with this sample; the batch records it and goes on.
     """
-    import mcfit
-
     from ..nxcansas import write_nxcansas
 
     _limit_threads(job.threads)
@@ -411,16 +421,8 @@ def process_sample(job: SampleJob) -> dict[str, Any]:
     subtracted = _subtract(job, average, timer)
     curve = subtracted if subtracted is not None else average
     absolute = curve.intensity_unit == "1/cm"
-    with timer("fit"), warnings.catch_warnings():
-        # the fit's warnings are part of its result (and of the summary), not noise on stderr
-        warnings.simplefilter("ignore", mcfit.FitWarning)
-        try:
-            result = mcfit.fit(curve.q_nm, curve.intensity, curve.sigma, radius_range_nm=job.fit.radius_range_nm,
-                               contributions=job.fit.contributions, repetitions=job.fit.repetitions, seed=job.seed,
-                               q_range_nm=job.fit.q_range_nm, bins=job.fit.bins, max_steps=job.fit.max_steps,
-                               contrast_1e6_per_A2=job.fit.contrast_1e6_per_A2 if absolute else None)
-        except mcfit.FitInputError as exc:
-            raise ProcessingError(f"sample {job.name}: the fit refused the curve: {exc}") from exc
+    result = _fit(job, curve, absolute, timer) if job.sphere_fit else None
+    skipped = None if job.sphere_fit else skipped_reason(job.analysis)
     search = phase = None
     if job.peaks:
         from ..bragg import find_peaks, index_peaks
@@ -441,7 +443,10 @@ def process_sample(job: SampleJob) -> dict[str, Any]:
         f.attrs["seed"] = int(job.seed)
         # inside the fitted SASentry: SasView's reader refuses files with other groups at the root
         entry = f[entries[0][0]]
-        result.to_hdf5(entry.create_group("fit"))
+        if result is not None:
+            result.to_hdf5(entry.create_group("fit"))
+        else:
+            f.attrs["fit_skipped"] = skipped
         if search is not None:
             _peaks_group(entry, search, phase)
         _write_summary_group(entry, "screen", screen.summary())
@@ -456,10 +461,55 @@ def process_sample(job: SampleJob) -> dict[str, Any]:
     return {
         "name": job.name, "output": job.output, "figures": [str(p) for p in figures],
         "frames": screen.n_frames, "frames_used": screen.n_used, "frames_dropped": screen.summary()["frames_dropped"],
-        "seed": int(job.seed), "intensity_unit": curve.intensity_unit, "chi2_reduced": result.chi2_reduced,
-        "populations": result.summary()["populations"],
+        "seed": int(job.seed), "intensity_unit": curve.intensity_unit, "analysis": job.analysis,
+        **fit_report(result, skipped),
         "peaks_q_nm": [p.q_nm for p in search.peaks] if search is not None else [],
         "phase": None if phase is None else phase.as_dict(),
-        "warnings": list(result.warnings) + list(screen.warnings),
+        "warnings": (list(result.warnings) if result is not None else []) + list(screen.warnings),
         "timings_s": timer.seconds, "pid": os.getpid(),
     }
+
+
+def skipped_reason(analysis: str) -> str:
+    """Why a sample gets no sphere fit (stored in its file and its summary)."""
+    return (f"no sphere fit: the sample's analysis is '{analysis}' (set fit = true in its [[samples]] "
+            "table to fit spheres)")
+
+
+def fit_report(result, skipped: str | None = None) -> dict[str, Any]:
+    """The fit's part of a sample's summary: both reduced chi2, the verdict, the reported populations.
+
+    Keys: ``fit`` ("done" or "skipped"), ``chi2_reduced`` (mean over repetitions, against the sigma
+    the fit used), ``chi2_reduced_fit_sigma``, ``chi2_reduced_data_sigma`` (of the mean fitted
+    curve), ``chi2_labels`` (what each says), ``poor_fit``, ``poor_fit_reason``, ``populations``
+    (empty when withheld or not fitted) and ``populations_withheld`` (why, or None).
+    """
+    if result is None:
+        return {"fit": "skipped", "chi2_reduced": None, "chi2_reduced_fit_sigma": None, "chi2_reduced_data_sigma": None,
+                "chi2_labels": None, "poor_fit": None, "poor_fit_reason": None, "populations": [],
+                "populations_withheld": skipped}
+    s, q = result.summary(), result.quality
+    return {"fit": "done", "chi2_reduced": s["chi2_reduced"], "chi2_reduced_fit_sigma": s["chi2_reduced_fit_sigma"],
+            "chi2_reduced_data_sigma": s["chi2_reduced_data_sigma"],
+            "chi2_labels": None if q is None else {"chi2_reduced_fit_sigma": q.label_fit_sigma,
+                                                   "chi2_reduced_data_sigma": q.label_data_sigma},
+            "poor_fit": s["poor_fit"], "poor_fit_reason": None if q is None else q.poor_fit_reason,
+            "populations": s["populations"], "populations_withheld": s["populations_withheld"]}
+
+
+def _fit(job: SampleJob, curve, absolute: bool, timer: _Timer):
+    """The Monte Carlo sphere fit of the sample's curve (its warnings go into the result)."""
+    import mcfit
+
+    with timer("fit"), warnings.catch_warnings():
+        # the fit's warnings are part of its result (and of the summary), not noise on stderr
+        warnings.simplefilter("ignore", mcfit.FitWarning)
+        try:
+            return mcfit.fit(curve.q_nm, curve.intensity, curve.sigma, radius_range_nm=job.fit.radius_range_nm,
+                             contributions=job.fit.contributions, repetitions=job.fit.repetitions, seed=job.seed,
+                             q_range_nm=job.fit.q_range_nm, bins=job.fit.bins, max_steps=job.fit.max_steps,
+                             contrast_1e6_per_A2=job.fit.contrast_1e6_per_A2 if absolute else None,
+                             poor_fit_chi2_reduced=job.fit.poor_fit_chi2_reduced,
+                             poor_fit_durbin_watson=job.fit.poor_fit_durbin_watson)
+        except mcfit.FitInputError as exc:
+            raise ProcessingError(f"sample {job.name}: the fit refused the curve: {exc}") from exc

@@ -8,15 +8,21 @@ Analyses (from the beamtime's ``[[series]] analysis``):
   (:func:`saxs.bragg.index_peaks`) and tracked across the series (:func:`saxs.bragg.track_peaks`).
 
 The series task always runs from the sample files (never from memory), so a resumed batch and an
-uninterrupted one give the same series results.
+uninterrupted one give the same series results. A member without a sphere fit (its analysis is
+"peaks") or whose fit withholds its populations (a poor fit spheres cannot describe, or a dominant
+population at the edge of the radius range; :mod:`mcfit.quality`) contributes no populations and no
+histogram; ``members/populations_withheld`` and the summary say why. The steps analysis runs on the
+members that have a fit.
 
 Series file layout (``series/<name>.h5``)::
 
     /              @saxs_series (name), @by, @analysis, @summary_json (the JSON summary)
-    members/       sample (n,) str, value (n,), status (n,) str ("ok" / "failed"), reason (n,) str
+    members/       sample (n,) str, value (n,), status (n,) str ("ok" / "failed"), reason (n,) str,
+                   populations_withheld (n,) str ("" when the member's populations are reported)
     populations/   member (m,) int, value, mean_nm, mean_nm_std, width_nm, volume_fraction,
                    volume_fraction_std (m,): every population of every member
-    histograms/<k> edges_nm, volume, volume_std, volume_observability; @label, @value  (@unit on the group)
+    histograms/<k> edges_nm, volume, volume_std, volume_observability; @label, @value  (@unit on the group;
+                   members whose populations are reported only)
     curves/<k>     q_nm, intensity, sigma; @label, @value, @unit  (the fitted curves, for the waterfall)
     steps_analysis/  the SeriesResult of mcfit.steps (its to_hdf5 layout)       [steps]
     peaks/         member (p,) int, value, q_nm, q_nm_std, fwhm_nm, area, area_std, significance  [peaks]
@@ -34,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from .results import SERIES_ATTR, draw_series_figures, fit_group
+from .results import SERIES_ATTR, draw_series_figures, fit_group, has_fit
 
 
 @dataclass(frozen=True)
@@ -87,21 +93,31 @@ def _clean(obj):
 
 
 def _member(job: SeriesJob, k: int):
-    """(SeriesMember, fitted curve Profile1D, subtracted Profile1D, FitResult) of member k."""
+    """(SeriesMember, fitted curve Profile1D, subtracted Profile1D, FitResult or None) of member k.
+
+    A member without a fit gives a SeriesMember with its value only and the fitted curve None.
+    """
+    import h5py
+
     import mcfit
-    from mcfit.steps import member_from_fit
+    from mcfit.steps import SeriesMember, member_from_fit
 
     from ..nxcansas import read_nxcansas
     from ..profile import Profile1D
 
     path = job.sample_outputs[k]
-    fit = mcfit.read_result(path, group=fit_group(path))
     curve = read_nxcansas(path)
     value = job.values[k]
+    if not has_fit(path):
+        with h5py.File(path, "r") as f:
+            why = str(f.attrs.get("fit_skipped", "no sphere fit"))
+        return (SeriesMember(value=float(value) if not isinstance(value, str) else float(k), label=job.samples[k]),
+                None, curve, None, why)
+    fit = mcfit.read_result(path, group=fit_group(path))
     # the fit ran with the contrast only on absolute data, so its settings carry the right contrast
     member = member_from_fit(fit, float(value) if not isinstance(value, str) else float(k), label=job.samples[k])
     fitted = Profile1D(fit.q_nm, fit.intensity, fit.sigma, intensity_unit=curve.intensity_unit)
-    return member, fitted, curve, fit
+    return member, fitted, curve, fit, fit.populations_withheld
 
 
 def process_series(job: SeriesJob) -> dict[str, Any]:
@@ -126,14 +142,20 @@ def process_series(job: SeriesJob) -> dict[str, Any]:
     summary: dict[str, Any] = {
         "name": job.name, "by": job.by, "analysis": job.analysis,
         "samples": [{"sample": s, "value": v, "status": "failed" if job.failed[k] else "ok",
-                     "reason": job.failed[k] or None} for k, (s, v) in enumerate(zip(job.samples, job.values))],
+                     "reason": job.failed[k] or None,
+                     "populations_withheld": loaded[k][4] if k in loaded else None}
+                    for k, (s, v) in enumerate(zip(job.samples, job.values))],
     }
     result = None
     searches = tracks = phases = None
     if job.analysis == "steps":
         from mcfit.steps import analyse_series
 
-        result = analyse_series([loaded[k][0] for k in ok], series_key=job.by)
+        fitted = [k for k in ok if loaded[k][3] is not None]
+        if not fitted:
+            raise InputError(None, f"series {job.name}", "at least one member with a sphere fit for the steps "
+                             "analysis", got="none fitted")
+        result = analyse_series([loaded[k][0] for k in fitted], series_key=job.by)
         summary.update(result.to_dict())
     else:
         from ..bragg import find_peaks, index_peaks, track_peaks
@@ -161,7 +183,10 @@ def process_series(job: SeriesJob) -> dict[str, Any]:
                                    for k, v in enumerate(job.values)])
             m["status"] = _strings("failed" if r else "ok" for r in job.failed)
             m["reason"] = _strings(job.failed)
-            pops = [(k, p) for k in ok for p in loaded[k][3].populations]
+            m["populations_withheld"] = _strings(loaded[k][4] or "" if k in loaded else ""
+                                                 for k in range(len(job.samples)))
+            sized = [k for k in ok if loaded[k][3] is not None and not loaded[k][4]]
+            pops = [(k, p) for k in sized for p in loaded[k][3].reported_populations]
             p = f.create_group("populations")
             p.attrs["NX_class"] = "NXcollection"
             p["member"] = np.array([k for k, _ in pops], dtype=np.int64)
@@ -172,8 +197,8 @@ def process_series(job: SeriesJob) -> dict[str, Any]:
             hg.attrs["NX_class"] = "NXcollection"
             cg = f.create_group("curves")
             cg.attrs["NX_class"] = "NXcollection"
-            for i, k in enumerate(ok):
-                member, fitted, curve, fit = loaded[k]
+            for i, k in enumerate(sized):
+                member, fit = loaded[k][0], loaded[k][3]
                 hg.attrs["unit"] = fit.volume_fraction_unit
                 hg.attrs["scale"] = fit.histogram.scale
                 g = hg.create_group(str(i))
@@ -181,6 +206,8 @@ def process_series(job: SeriesJob) -> dict[str, Any]:
                 g["edges_nm"], g["volume"], g["volume_std"] = h.edges_nm, h.volume, h.volume_std
                 g["volume_observability"] = h.volume_observability
                 g.attrs["label"], g.attrs["value"] = job.samples[k], member.value
+            for i, k in enumerate(ok):
+                member, curve = loaded[k][0], loaded[k][2]
                 g = cg.create_group(str(i))
                 g["q_nm"], g["intensity"], g["sigma"] = curve.q_nm, curve.intensity, curve.sigma
                 g.attrs["label"], g.attrs["value"], g.attrs["unit"] = job.samples[k], member.value, curve.intensity_unit

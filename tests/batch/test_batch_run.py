@@ -137,7 +137,15 @@ def test_figures_redrawn_from_files(broken, tmp_path):
     assert (bottom.get_xlabel(), top.get_ylabel()) == ("q (1/nm)", "I(q) (1/cm)")  # shared q axis
     assert len(top.containers) == 1  # one data series with error bars ...
     assert [l.get_label() for l in top.get_lines() if not l.get_label().startswith("_")] == ["fit"]  # ... one fit
-    assert bottom.get_ylabel() == "(I - fit) / sigma (1)"
+    # the residual panel divides by the data's own sigma, and the title says so beside both chi2
+    assert bottom.get_ylabel() == "(I - fit) / own sigma"
+    title = top.get_title()
+    assert "chi2_r (data's own sigma)" in title and "(residuals below)" in title
+    assert "chi2_r (sigma floored at 1 %)" in title
+    with h5py.File(sample, "r") as f:  # oracle: numpy on the stored curve and fit
+        g = f["subtracted/fit"]
+        expected = (g["data/intensity"][()] - g["fit/intensity"][()]) / g["data/sigma_data"][()]
+    np.testing.assert_allclose(bottom.get_lines()[0].get_ydata(), expected, rtol=1e-12)
     fig = results.figure(sample, "distribution")
     ax = fig.axes[0]
     assert ax.get_xscale() == "log" and ax.get_xlabel() == "radius r (nm)"

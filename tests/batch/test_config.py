@@ -152,3 +152,39 @@ def test_dark_statistic_is_read_and_validated(tmp_path):
     bad = GOOD.replace("npt = 300\n", 'npt = 300\ndark_statistic = "mean"\n')
     with pytest.raises(InputError, match=r"instrument\.dark_statistic"):
         load_beamtime(_write(tmp_path, bad, "b.toml"))
+
+
+def test_sample_analysis_follows_its_series_and_fit_can_be_forced(tmp_path):
+    # the s* series becomes a peaks series: its members get no sphere fit unless a sample forces one;
+    # "other" (in no series) keeps the default sphere fit
+    peaks = GOOD.replace('samples = ["s*"]', 'samples = ["s*"]\nanalysis = "peaks"')
+    cfg = load_beamtime(_write(tmp_path, peaks))
+    assert {s.name: (s.analysis, s.fit) for s in cfg.samples} == {
+        "s200": ("peaks", False), "s190": ("peaks", False), "other": ("sizes", True)}
+    forced = peaks.replace('name = "s200"\n', 'name = "s200"\nfit = true\n').replace(
+        'name = "other"\n', 'name = "other"\nanalysis = "peaks"\n')
+    cfg = load_beamtime(_write(tmp_path, forced, "forced.toml"))
+    assert {s.name: (s.analysis, s.fit) for s in cfg.samples} == {
+        "s200": ("peaks", True), "s190": ("peaks", False), "other": ("peaks", False)}
+    # a steps series (the default) fits its members
+    assert all(s.fit for s in load_beamtime(_write(tmp_path, GOOD, "steps.toml")).samples)
+
+
+@pytest.mark.parametrize("line,pattern", [
+    ('analysis = "bragg"', r"samples\[0\]\.analysis: expected one of 'sizes', 'peaks'"),
+    ('fit = "yes"', r"samples\[0\]\.fit: expected true or false"),
+])
+def test_sample_analysis_errors_name_the_key(tmp_path, line, pattern):
+    path = _write(tmp_path, GOOD.replace('name = "s200"\n', f'name = "s200"\n{line}\n'))
+    with pytest.raises(InputError, match=pattern):
+        load_beamtime(path)
+
+
+def test_poor_fit_thresholds_are_fit_settings(tmp_path):
+    cfg = load_beamtime(_write(tmp_path, GOOD))
+    assert (cfg.fit.poor_fit_chi2_reduced, cfg.fit.poor_fit_durbin_watson) == (3.0, 1.0)
+    custom = GOOD.replace("seed = 7\n", "seed = 7\npoor_fit_chi2_reduced = 5\npoor_fit_durbin_watson = 0.5\n")
+    cfg = load_beamtime(_write(tmp_path, custom, "c.toml"))
+    assert (cfg.fit.poor_fit_chi2_reduced, cfg.fit.poor_fit_durbin_watson) == (5.0, 0.5)
+    with pytest.raises(InputError, match=r"fit\.poor_fit_chi2_reduced: expected a positive number"):
+        load_beamtime(_write(tmp_path, GOOD.replace("seed = 7\n", "seed = 7\npoor_fit_chi2_reduced = 0\n"), "b.toml"))

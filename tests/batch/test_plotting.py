@@ -33,6 +33,18 @@ def test_curve_fit_figure_has_log_axes_units_and_residuals(tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_curve_fit_residuals_use_the_sigma_given():
+    # drawn with a 2 % sigma; residuals asked against a 0.5 % "own" sigma at the fitted points only:
+    # a 1 % offset gives -2 everywhere (independent arithmetic), labelled as asked
+    q, i, s = _curve()
+    fig = plotting.figure_curve_fit(q, i, s, fit_q_nm=q[5:70], fit_intensity=i[5:70] * 1.01, title="a\nb",
+                                    residuals=(q[5:70], i[5:70], 0.005 * i[5:70]), residual_label="(I - fit) / own sigma")
+    bottom = fig.axes[1]
+    np.testing.assert_allclose(bottom.get_lines()[0].get_ydata(), (1 - 1.01) / 0.005, rtol=1e-9)
+    assert bottom.get_ylabel() == "(I - fit) / own sigma"
+    assert fig.axes[0].get_title() == "a\nb"
+
+
 def test_size_distribution_has_errorbars_and_observability():
     edges = np.linspace(0.5, 2.0, 11)
     ax = plotting.plot_size_distribution(edges, np.arange(10.0), np.ones(10), observability=np.full(10, 0.5))

@@ -80,3 +80,37 @@ def test_fit_nxcansas_input_with_contrast_gives_absolute_volume_fraction(tmp_pat
     truth = float(np.sum(phi * radius) / phi.sum())
     assert abs(summary["populations"][0]["mean_nm"] / truth - 1) < 0.01
     assert mcfit.read_result(out).volume_fraction_unit == "absolute"
+
+
+def test_fit_json_and_file_label_both_chi2_and_flag_a_bragg_curve(tmp_path, capsys, caplog):
+    # Known misfit: a power law with a Bragg peak (no spheres), 0.5 % noise (below the 1 % floor),
+    # seed 7. Oracle for chi2 against the data's own sigma: numpy on the curve and fit stored in
+    # OUT.h5 (sasentry01 I and Idev, clipped to the fitted q; the mcfit group's fitted curve), dof = n - 2.
+    import h5py
+
+    rng = np.random.default_rng(7)
+    q = np.geomspace(0.3, 6.0, 150)
+    truth = 0.01 * q**-3 + 0.5 * np.exp(-0.5 * ((q - 1.84) / 0.04) ** 2) + 1e-3
+    sigma = 0.005 * truth
+    src = tmp_path / "bragg.dat"
+    np.savetxt(src, np.column_stack([q, truth + rng.normal(0, sigma), sigma]))
+    out = tmp_path / "fit.h5"
+    code = main(["fit", str(src), "-o", str(out), "--json", "--seed", "3", "--repetitions", "3",
+                 "--contributions", "60", "--max-steps", "20000", "--radius-range", "0.3", "4"])
+    assert code == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)
+    quality = summary["quality"]
+    assert quality["label_data_sigma"] == "chi2_r (data's own sigma)"
+    assert quality["label_fit_sigma"] == "chi2_r (sigma floored at 1 %)"
+    assert summary["poor_fit"] is True and summary["populations"] == []
+    assert "spheres do not describe this curve" in summary["populations_withheld"]
+    assert "POOR FIT" in caplog.text
+    with h5py.File(out, "r") as f:
+        e, d = f["sasentry01"], f["sasentry01/sasdata"]
+        fit_q, fit_i = e["mcfit/fit/q_nm"][()], e["mcfit/fit/intensity"][()]
+        keep = np.isin(d["Q"][()], fit_q)
+        own = np.sum(((d["I"][()][keep] - fit_i) / d["Idev"][()][keep]) ** 2) / (fit_q.size - 2)
+    assert summary["chi2_reduced_data_sigma"] == quality["chi2_reduced_data_sigma"]
+    assert abs(summary["chi2_reduced_data_sigma"] / own - 1) < 1e-9  # rounding of the stored floats only
+    assert summary["chi2_reduced_data_sigma"] > 4 * summary["chi2_reduced_fit_sigma"]  # 0.5 % vs 1 % sigma
