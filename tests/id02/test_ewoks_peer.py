@@ -110,8 +110,9 @@ def test_both_against_the_model_and_their_own_uncertainties(peer):
     # < 0.1 sigma): our pulls have mean ~0 and std ~1 (Poisson propagated exactly). ewoksid02's
     # intensities are as unbiased, but its data_errors are smaller than the frame-to-frame scatter
     # (measured: scatter / sigma^2 = 1.70, pull std 1.34): averaging 360 azimuthal sectors that
-    # share split pixels treats correlated sectors as independent. Asserted as measured (+- 0.2),
-    # so a change in ewoksid02's error model shows up here.
+    # share split pixels (bbox) treats correlated sectors as independent; with
+    # method_pixelsplit="no" the same run gives scatter / sigma^2 = 1.03. Asserted as measured
+    # (+- 0.2), so a change in ewoksid02's error model shows up here.
     ds, ours, curves, I_ours, S_ours = _pulls(peer)
     truth = ds.model.intensity(curves.q_nm)
     p_ours = (I_ours - truth) / S_ours
