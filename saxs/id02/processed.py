@@ -241,10 +241,31 @@ def is_processed_file(path) -> bool:
         return False
     try:
         with h5py.File(path, "r") as f:
+            creator = (_attr(f, "creator") or "").lower()
+            if "lima" in creator or "bliss" in creator:  # raw frames (LIMA) or a BLISS master file
+                return False
             if any(isinstance(g, h5py.Group) and _attr(g, "canSAS_class") == "SASentry" for g in f.values()):
                 return False
-            return find_nxdata(f) is not None
+            nxdata = find_nxdata(f)
+            return nxdata is not None and (nxdata.name == "/" + AVE_NXDATA or _looks_like_curve(nxdata))
     except OSError:
+        return False
+
+
+def _looks_like_curve(nxdata) -> bool:
+    """A 1-D (or frames x q) signal against an axis called q or carrying a q unit: not a counter plot."""
+    signal = _attr(nxdata, "signal") or "data"
+    axes = nxdata.attrs.get("axes")
+    axes = [_text(a) for a in np.atleast_1d(axes)] if axes is not None else []
+    q_name = axes[-1] if axes and axes[-1] not in (".", "") else "q"
+    if signal not in nxdata or q_name not in nxdata or nxdata[signal].ndim not in (1, 2):
+        return False
+    if q_name.lower() == "q":
+        return True
+    unit = _attr(nxdata[q_name], "units") or _attr(nxdata[q_name], "unit")
+    try:
+        return unit is not None and q_unit_factor(unit) > 0
+    except ValueError:
         return False
 
 

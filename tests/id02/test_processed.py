@@ -194,3 +194,33 @@ def test_fit_on_ave_file_finds_the_sphere_radius(tmp_path, capsys):
     assert abs(mean / 2.0 - 1) < 0.03, mean
     with h5py.File(out, "r") as f:
         assert f.attrs.get("default") is not None
+
+
+def test_raw_lima_and_bliss_master_files_are_not_taken_for_reduced_curves(tmp_path):
+    # a BLISS master file has an NXdata of counters (1-D, against time) behind its @default chain,
+    # a LIMA file an image stack: neither is a reduced curve
+    from .bliss_synth import build_dataset
+
+    ds = build_dataset(tmp_path / "raw", n_frames=2)
+    with h5py.File(ds.master, "a") as f:
+        plot = f["1.1"].create_group("plotselect")
+        plot.attrs["NX_class"] = "NXdata"
+        plot.attrs["signal"] = "pin5"
+        plot.attrs["axes"] = ["elapsed_time"]
+        plot["pin5"] = h5py.SoftLink("/1.1/measurement/pin5")
+        plot["elapsed_time"] = h5py.SoftLink("/1.1/measurement/elapsed_time")
+        f["1.1"].attrs["default"] = "plotselect"
+    assert not is_processed_file(ds.master) and not is_processed_file(ds.lima)
+    # the same counter plot in a file without a creator is still not a q curve
+    with h5py.File(tmp_path / "counters.h5", "w") as f:
+        f.attrs["default"] = "scan"
+        e = f.create_group("scan")
+        e.attrs["NX_class"] = "NXentry"
+        e.attrs["default"] = "plot"
+        d = e.create_group("plot")
+        d.attrs["NX_class"] = "NXdata"
+        d.attrs["signal"] = "pin5"
+        d.attrs["axes"] = ["elapsed_time"]
+        d["pin5"] = np.ones(3)
+        d["elapsed_time"] = np.arange(3.0)
+    assert not is_processed_file(tmp_path / "counters.h5")
