@@ -252,12 +252,17 @@ def is_processed_file(path) -> bool:
         return False
 
 
-def _looks_like_curve(nxdata) -> bool:
-    """A 1-D (or frames x q) signal against an axis called q or carrying a q unit: not a counter plot."""
+def _signal_and_axis(nxdata) -> tuple[str, str]:
+    """Names of the signal (``@signal``, else "data") and of the q axis (last of ``@axes``, else "q")."""
     signal = _attr(nxdata, "signal") or "data"
     axes = nxdata.attrs.get("axes")
     axes = [_text(a) for a in np.atleast_1d(axes)] if axes is not None else []
-    q_name = axes[-1] if axes and axes[-1] not in (".", "") else "q"
+    return signal, (axes[-1] if axes and axes[-1] not in (".", "") else "q")
+
+
+def _looks_like_curve(nxdata) -> bool:
+    """A 1-D (or frames x q) signal against an axis called q or carrying a q unit: not a counter plot."""
+    signal, q_name = _signal_and_axis(nxdata)
     if signal not in nxdata or q_name not in nxdata or nxdata[signal].ndim not in (1, 2):
         return False
     if q_name.lower() == "q":
@@ -399,12 +404,9 @@ def read_processed(path, *, relative_error: float = DEFAULT_RELATIVE_ERROR) -> P
             raise InputError(path, AVE_NXDATA, "an NXdata group with the reduced curve (ID02 _ave.h5 layout, "
                              "or @default pointing at a 1-D NXdata)", got="missing")
         where = nxdata.name
-        signal = _attr(nxdata, "signal") or "data"
+        signal, q_name = _signal_and_axis(nxdata)
         if signal not in nxdata:
             raise InputError(path, f"{where}/{signal}", "the intensity dataset named by @signal", got="missing")
-        axes = nxdata.attrs.get("axes")
-        axes = [_text(a) for a in np.atleast_1d(axes)] if axes is not None else []
-        q_name = axes[-1] if axes and axes[-1] not in (".", "") else "q"
         if q_name not in nxdata:
             raise InputError(path, f"{where}/{q_name}", "the q axis dataset", got="missing")
         factor = _q_factor(path, nxdata, q_name)
