@@ -24,7 +24,8 @@ What is done with it:
   means "none" at ID02) in *any* frame, or whose uncertainty is not positive and finite, is
   dropped from every frame, so all frames share one q grid (ID02 masks are static, so in
   practice the same bins are masked in every frame);
-- **uncertainties**: ``data_errors`` when present (pyFAI's propagated Poisson variance).
+- **uncertainties**: ``data_errors`` when present (pyFAI's propagated Poisson variance), else the
+  square root of ewoksid02's ``data_variance``.
   Without it, the counts cannot be recovered after normalisation, so a Poisson sigma is
   impossible; the file gets instead (and a :class:`ProcessedFileWarning` saying so):
 
@@ -307,13 +308,19 @@ def _q_factor(path, nxdata, q_name: str) -> float:
         raise InputError(path, where, "q in 1/nm or 1/A (q_nm^-1 or q_A^-1)", got=unit) from None
 
 
-def _errors_name(nxdata, signal: str) -> str | None:
-    s = nxdata[signal]
-    named = _attr(s, "uncertainties")
+def _errors_name(nxdata, signal: str) -> tuple[str | None, bool]:
+    """(name of the uncertainty dataset, True if it holds variances) or (None, False).
+
+    Standard deviations first (``@uncertainties``, ``<signal>_errors``, ``errors``), then
+    ewoksid02's ``<signal>_variance`` (written beside ``data_errors`` when ``save_variance``).
+    """
+    named = _attr(nxdata[signal], "uncertainties")
     for name in (named, f"{signal}_errors", "errors"):
         if name and name in nxdata:
-            return name
-    return None
+            return name, False
+    if f"{signal}_variance" in nxdata:
+        return f"{signal}_variance", True
+    return None, False
 
 
 def _running_median(values: np.ndarray, window: int) -> np.ndarray:
@@ -417,14 +424,15 @@ def read_processed(path, *, relative_error: float = DEFAULT_RELATIVE_ERROR) -> P
         if data.ndim != 2 or data.shape[1] != q_nm.size:
             raise InputError(path, f"{where}/{signal}", f"shape (n_frames, {q_nm.size}) or ({q_nm.size},) "
                              "to match q (a 1-D curve per frame)", got=tuple(nxdata[signal].shape))
-        err_name = _errors_name(nxdata, signal)
+        err_name, is_variance = _errors_name(nxdata, signal)
         errors = None
         if err_name is not None:
-            errors = np.asarray(nxdata[err_name][()], dtype=np.float64).reshape(-1, q_nm.size) \
-                if nxdata[err_name].size == data.size else None
-            if errors is None:
+            if nxdata[err_name].size != data.size:
                 raise InputError(path, f"{where}/{err_name}", f"the same shape as {signal} {data.shape}",
                                  got=tuple(nxdata[err_name].shape))
+            errors = np.asarray(nxdata[err_name][()], dtype=np.float64).reshape(-1, q_nm.size)
+            if is_variance:  # a non-positive variance marks a masked bin (dropped below)
+                errors = np.sqrt(np.where(errors > 0, errors, np.nan))
         t_s = None
         if "t" in nxdata:
             t = np.asarray(nxdata["t"][()], dtype=np.float64).ravel()

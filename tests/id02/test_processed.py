@@ -224,3 +224,16 @@ def test_raw_lima_and_bliss_master_files_are_not_taken_for_reduced_curves(tmp_pa
         d["pin5"] = np.ones(3)
         d["elapsed_time"] = np.arange(3.0)
     assert not is_processed_file(tmp_path / "counters.h5")
+
+
+def test_data_variance_when_data_errors_is_missing(tmp_path):
+    # ewoksid02 writes data_variance beside data_errors; a file with only the variance gets its root
+    truth, data, sigma, _ = _frames(n_frames=3)
+    path = write_ave(tmp_path / "var_ave.h5", Q_NM, data, None)
+    with h5py.File(path, "a") as f:
+        f["entry_0000/PyFAI/result_ave/data_variance"] = (sigma**2).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ProcessedFileWarning)  # no assumed error model: no warning
+        curves = read_processed(path)
+    assert curves.error_model == "data_errors"
+    np.testing.assert_allclose(curves.sigma, np.sqrt((sigma**2).astype(np.float32).astype(float)), rtol=1e-6)
