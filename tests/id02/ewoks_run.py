@@ -53,6 +53,8 @@ def run_ewoksid02(dataset, out_dir, *, npt_rad: int = 200, npt_azim: int = 360,
     radial_range_nm : (float, float), optional
         q range of the radial bins (outer edges), 1/nm, so that the bins are ours.
     """
+    root_logger = logging.getLogger()
+    handlers, level = list(root_logger.handlers), root_logger.level
     from ewoks import execute_graph
 
     out_dir = Path(out_dir)
@@ -77,11 +79,13 @@ def run_ewoksid02(dataset, out_dir, *, npt_rad: int = 200, npt_azim: int = 360,
     for node, values in per_node.items():
         inputs += [{"name": k, "value": v, "id": node} for k, v in values.items()]
         inputs.append({"name": "processing_filename", "value": str(out_dir / f"{stem}_{node}.h5"), "id": node})
-    level = logging.getLogger().level
     try:
         execute_graph(graph=_graph(), inputs=inputs, engine="ppf", pool_type="thread")
-    finally:
-        logging.getLogger().setLevel(level)  # ewoksid02 configures the root logger on import
+    finally:  # ewoksid02 calls logging.basicConfig on import: leave the root logger as it was
+        for handler in root_logger.handlers[:]:
+            if handler not in handlers:
+                root_logger.removeHandler(handler)
+        root_logger.setLevel(level)
     ave = out_dir / f"{stem}_ave.h5"
     if not ave.is_file():
         raise RuntimeError(f"ewoksid02 did not write {ave}")
