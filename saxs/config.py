@@ -37,7 +37,9 @@ Layout (version 1)::
 
     [[samples]]
     name = "cdse_T190"
-    files = ["raw/cdse_T190_*.h5"]
+    files = ["raw/cdse_T190_*.h5"]     # raw frames, or reduced curves: ID02's own "*_ave.h5"
+                                       # (dahu, ewoksid02) or a 1-D NXdata, screened and averaged
+                                       # like ours (blanks' files alike; see saxs.id02.processed)
     solvent = "solvent_ode"            # optional: a blank name
     empty = "empty_capillary"          # optional: a blank name
     thickness_mm = 1.5

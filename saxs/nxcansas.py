@@ -315,7 +315,11 @@ def read_collection(group: h5py.Group) -> dict[str, Any]:
 
 
 def load_profile(path, *, q_unit: str | None = None, entry: str | None = None) -> Profile1D:
-    """Load a 1D curve from NXcanSAS HDF5 or a three-column text file, q in 1/nm.
+    """Load a 1D curve from NXcanSAS HDF5, a reduced NXdata file or a three-column text file, q in 1/nm.
+
+    A reduced file that is not NXcanSAS (ID02's ``*_ave.h5`` from dahu or ewoksid02, or another
+    program's 1-D NXdata) is read by :func:`saxs.id02.processed.load_processed_average`: masked
+    bins dropped, frames screened and averaged, a stated error model when it has no uncertainties.
 
     Parameters
     ----------
@@ -333,6 +337,10 @@ def load_profile(path, *, q_unit: str | None = None, entry: str | None = None) -
     if not path.exists():
         raise InputError(path, "file", "an existing data file", got="no such file")
     if h5py.is_hdf5(path):
+        from .id02.processed import is_processed_file, load_processed_average
+
+        if entry is None and is_processed_file(path):  # ID02 *_ave.h5 or another program's 1-D NXdata
+            return load_processed_average(path)[0]
         return read_nxcansas(path, entry)
     return read_text_profile(path, q_unit=q_unit or "nm^-1")
 

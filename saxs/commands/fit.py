@@ -33,12 +33,13 @@ def register(subparsers) -> None:
         subparsers, "fit",
         help="Monte Carlo size distribution of spheres (McSAS-style)",
         description=(
-            "Fit a distribution of spheres to a curve (NXcanSAS or 3-column text) by the Monte Carlo "
+            "Fit a distribution of spheres to a curve (NXcanSAS, ID02 *_ave.h5 or 3-column text) by the Monte Carlo "
             "method: volume-weighted contributions, closed-form scale and background, repetitions in "
             "parallel. Writes the curve and the result group (settings, per-repetition contributions, "
             "histograms, statistics, populations, fitted curve) to OUT.h5. Radii in nm."),
         examples=EXAMPLES)
-    parser.add_argument("data", help="NXcanSAS HDF5 or 3-column text file (q, I, sigma)")
+    parser.add_argument("data", help="NXcanSAS HDF5, ID02 *_ave.h5 (frames screened and averaged) or 3-column "
+                        "text file (q, I, sigma)")
     parser.add_argument("-o", "--output", required=True, help="result file (HDF5, written atomically)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     parser.add_argument("--q-unit", default=None, choices=["nm^-1", "A^-1"], help="q unit of a text file (default nm^-1)")

@@ -36,7 +36,7 @@ cubic a = 2 pi sqrt(N) / q. A peak's "order" is null when the phase does not exp
 def register(subparsers) -> None:
     parser = add_command(subparsers, "peaks", help="Bragg peaks, mesophase indexing, tracking across a series",
                          description=DESCRIPTION, examples=EXAMPLES)
-    parser.add_argument("data", nargs="+", metavar="DATA", help="NXcanSAS HDF5 or 3-column text curves")
+    parser.add_argument("data", nargs="+", metavar="DATA", help="NXcanSAS HDF5, ID02 *_ave.h5 or 3-column text curves")
     parser.add_argument("--q-unit", default=None, metavar="UNIT",
                         help="unit of q in text files: nm^-1 (default) or A^-1 (NXcanSAS files carry their own)")
     parser.add_argument("--q-range", nargs=2, type=float, metavar=("MIN", "MAX"), default=None,

@@ -22,8 +22,10 @@ def register(subparsers) -> None:
             "others; outliers such as bubbles are dropped with a reason), average the rest, then compute "
             "(sample - (1 - phi) solvent - phi empty) / thickness, each curve per its own transmitted flux "
             "(curves normalised by I0 are divided by their transmission). With --calibration the result is "
-            "in 1/cm. Negative values are kept and counted. Inputs are files from 'saxs reduce' (or any "
-            "NXcanSAS / 3-column text curve, used as is). Writes one NXcanSAS file."),
+            "in 1/cm. Negative values are kept and counted. Inputs are files from 'saxs reduce', ID02's own "
+            "*_ave.h5 files (dahu, ewoksid02; frames screened alike, masked bins dropped; without "
+            "data_errors the frame-to-frame scatter is the uncertainty, with a warning), or any NXcanSAS / "
+            "3-column text curve, used as is. Writes one NXcanSAS file."),
         examples=EXAMPLES,
     )
     parser.add_argument("sample", metavar="SAMPLE", help="reduced sample file")
@@ -55,8 +57,9 @@ def load_measurement(path, *, screen: bool = True, alpha: float = 1e-3, error_mo
                      q_unit: str = "nm^-1"):
     """Load a reduced file: screened frame average, screening result (or None), monitors (or None).
 
-    Files written by ``saxs reduce`` (an ``average`` entry plus ``frame####`` entries) are screened
-    frame by frame; any other NXcanSAS or text curve is used as it is.
+    Files written by ``saxs reduce`` (an ``average`` entry plus ``frame####`` entries) and ID02's
+    own ``*_ave.h5`` (or another program's 1-D NXdata: no monitors then) are screened frame by
+    frame; any other NXcanSAS or text curve is used as it is.
 
     Returns
     -------
@@ -96,6 +99,11 @@ def load_measurement(path, *, screen: bool = True, alpha: float = 1e-3, error_mo
             mon = (np.concatenate([m[0] for m, k in zip(monitors, keep) if k]),
                    np.concatenate([m[1] for m, k in zip(monitors, keep) if k]))
         return average.replace(provenance={"reduced_file": str(path)}), result, mon
+    from ..id02.processed import is_processed_file, load_processed_average
+
+    if is_processed_file(path):  # ID02 *_ave.h5 (dahu, ewoksid02) or a plain NXdata: frames screened too
+        average, result = load_processed_average(path, screen=screen, alpha=alpha, error_model=error_model)
+        return average.replace(provenance={"reduced_file": str(path)}), result, None
     profile = load_profile(path, q_unit=q_unit)
     return profile, None, monitors_from_provenance(profile.provenance)
 

@@ -229,7 +229,9 @@ def reduce_measurement(files, settings: ReductionSettings, timer: _Timer | None 
     Parameters
     ----------
     files : sequence of path
-        Raw files (LIMA HDF5 or EDF), in order.
+        Raw files (LIMA HDF5 or EDF), or reduced 1-D files (ID02's ``*_ave.h5`` from dahu or
+        ewoksid02, another program's NXdata: read by :mod:`saxs.id02.processed`), in order. All
+        frames must share one q grid to be screened together.
     settings : ReductionSettings
     timer : _Timer, optional
         Collects ``reduce`` (read + integrate) and ``screen`` times.
@@ -237,18 +239,23 @@ def reduce_measurement(files, settings: ReductionSettings, timer: _Timer | None 
     Returns
     -------
     (Profile1D, ScreenResult, list of ReducedData)
-        The screened average (arbitrary units), the screening and the per-file reductions.
+        The screened average (arbitrary units), the screening and the reductions of the raw files.
     """
+    from ..id02.processed import is_processed_file, read_processed
     from ..reduce import reduce_file
     from ..screen import screen_frames
 
     timer = timer or _Timer()
     if not files:
         raise InputError(None, "files", "at least one raw file")
-    options = _reduction_options(settings)
+    options = None
     reduced, frames = [], []
     with timer("reduce"):
         for path in files:
+            if is_processed_file(path):  # already reduced (ID02 *_ave.h5, or a 1-D NXdata): frames as they are
+                frames.extend(read_processed(path).frames())
+                continue
+            options = options or _reduction_options(settings)
             r = reduce_file(path, options)
             reduced.append(r)
             frames.extend(r.frames)
