@@ -378,10 +378,14 @@ def _skipped_sample_report(task: PlannedTask) -> dict[str, Any]:
     """Key results of a sample that --resume did not recompute, read back from its file."""
     import mcfit
 
-    from .results import fit_group
+    from .results import fit_group, kinds_for
 
+    try:
+        kinds = kinds_for(task.output)
+    except InputError:
+        kinds = ("fit", "distribution")
     report = {"name": task.name, "output": task.output, "seed": int(task.job.seed),
-              "figures": [str(Path(task.job.figures_dir) / f"{task.name}_{k}.png") for k in ("fit", "distribution")]}
+              "figures": [str(Path(task.job.figures_dir) / f"{task.name}_{k}.png") for k in kinds]}
     try:
         s = mcfit.read_result(task.output, group=fit_group(task.output)).summary()
     except (KeyError, ValueError, OSError, TypeError) as exc:  # written by another mcfit version

@@ -390,7 +390,8 @@ def process_sample(job: SampleJob) -> dict[str, Any]:
     -------
     dict
         ``name``, ``output``, ``figures``, ``frames``, ``frames_used``, ``seed``, ``intensity_unit``,
-        ``chi2_reduced``, ``populations`` (list of dicts), ``peaks`` (q positions), ``phase``,
+        ``chi2_reduced``, ``populations`` (list of dicts), ``peaks_q_nm`` (q positions), ``phase``,
+        ``broad_maxima_q_nm`` (broad correlation maxima, never Bragg peaks),
         ``warnings`` (of the fit and the screening), ``timings_s`` (per phase).
 
     Raises
@@ -460,6 +461,7 @@ def process_sample(job: SampleJob) -> dict[str, Any]:
         "populations": result.summary()["populations"],
         "peaks_q_nm": [p.q_nm for p in search.peaks] if search is not None else [],
         "phase": None if phase is None else phase.as_dict(),
+        "broad_maxima_q_nm": [b.q_nm for b in search.broad_maxima] if search is not None else [],
         "warnings": list(result.warnings) + list(screen.warnings),
         "timings_s": timer.seconds, "pid": os.getpid(),
     }
