@@ -21,12 +21,13 @@ steps summary; ``peaks``: peaks on I(q) and the peak series); ``plot_stacked_dis
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
 
 from .figures.common import (finish_figure, intensity_label, new_axes, new_figure, plain_log_ticks,  # noqa: F401
-                             save_figure, shade_outside, variable_label)
+                             save_figure, shade_outside, value_pm, variable_label)
 from .figures.peaks import plot_peak_intensity  # noqa: F401  (re-exported)
 from .figures.steps import plot_stacked_distributions  # noqa: F401  (re-exported: the series figure)
 
@@ -132,11 +133,11 @@ def plot_size_distribution(edges_nm, values, std, *, observability=None, weighti
     if observability is not None:
         obs = np.asarray(observability, dtype=float)
         ax.step(e, np.append(obs, obs[-1]), where="post", ls="--", color="C3", lw=1.0, label="observability limit")
-    if mean_nm is not None and np.isfinite(mean_nm):
-        text = f"{mean_label} {mean_nm:.3g}"
-        if mean_nm_std is not None and np.isfinite(mean_nm_std):
-            text += f" \u00b1 {mean_nm_std:.2g}"
-        ax.axvline(mean_nm, color="C2", lw=1.2, ls="-.", label=text + " nm")
+    tallest = float(np.nanmax(v + np.where(np.isfinite(s), s, 0.0))) if v.size else 0.0
+    if mean_nm is not None and np.isfinite(mean_nm):  # up to the bars' height: the legend sits above
+        text = value_pm(mean_nm, mean_nm_std if mean_nm_std is not None else math.nan, "nm")
+        ax.plot([mean_nm, mean_nm], [0.0, 1.08 * tallest if tallest > 0 else 1.0], color="C2", lw=1.2, ls="-.",
+                label=f"{mean_label} {text}")
     if log_radius:
         ax.set_xscale("log")
         _plain_minor_ticks(ax)
@@ -145,7 +146,9 @@ def plot_size_distribution(edges_nm, values, std, *, observability=None, weighti
         ax.set_ylabel("number density per bin (1/nm^3)" if unit == "absolute" else "number weight per bin (relative)")
     else:
         ax.set_ylabel("volume fraction per bin (1)" if unit == "absolute" else "volume weight per bin (relative)")
-    ax.legend(loc="best", fontsize="small")
+    if tallest > 0:  # headroom for the legend above the bars
+        ax.set_ylim(0.0, 1.55 * tallest)
+    ax.legend(loc="upper right", fontsize="small")
     return ax
 
 
@@ -171,14 +174,15 @@ def plot_waterfall(curves: Sequence[tuple[str, np.ndarray, np.ndarray]], *, inte
     Axes
     """
     ax = _axes(ax)
-    style = {"peaks": dict(marker="v", ms=6, mfc="k", mec="k", label="Bragg peak"),
-             "broad": dict(marker="o", ms=7, mfc="none", mec="k", label="broad maximum (correlation peak)")}
+    style = {"peaks": dict(marker="v", ms=6, color="k", label="Bragg peak"),
+             "broad": dict(marker="o", ms=7, mfc="none", color="k", label="broad maximum (correlation peak)")}
     seen = set()
+    lines, mark_lines = [], []
     for k, (label, q, i) in enumerate(curves):
         q = np.asarray(q, dtype=float)
         i = np.asarray(i, dtype=float)
         good = i > 0
-        ax.plot(q[good], i[good] * factor**k, "-", lw=1.0, label=f"{label} (x{factor**k:g})")
+        lines += ax.plot(q[good], i[good] * factor**k, "-", lw=1.0, label=f"{label} (x{factor**k:g})")
         for kind, where in (marks[k] if marks is not None else ()):
             where = np.asarray(where, dtype=float)
             if not where.size or not good.any():
@@ -188,14 +192,15 @@ def plot_waterfall(curves: Sequence[tuple[str, np.ndarray, np.ndarray]], *, inte
             if kind in seen:
                 opts.pop("label")
             seen.add(kind)
-            ax.plot(where, y * (1.8 if kind == "peaks" else 1.0), ls="none", zorder=3, **opts)
+            mark_lines += ax.plot(where, y * (1.8 if kind == "peaks" else 1.0), ls="none", zorder=3, **opts)
     ax.set_xscale("log")
     ax.set_yscale("log")
     _plain_minor_ticks(ax)
     ax.set_xlabel("q (1/nm)")
     ax.set_ylabel(intensity_label(intensity_unit) + ", offset")
-    if curves:
-        ax.legend(loc="best", fontsize="x-small")
+    if curves:  # the members in series order, then what the marks mean
+        ax.legend(handles=lines + [m for m in mark_lines if not m.get_label().startswith("_")], loc="best",
+                  fontsize="x-small")
     return ax
 
 

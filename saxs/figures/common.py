@@ -7,6 +7,8 @@ intensity in its unit.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 #: Unit suffixes of metadata keys (``reaction_time_s``) and how an axis label writes them.
@@ -70,6 +72,14 @@ def variable_label(key: str) -> str:
 def intensity_label(unit: str) -> str:
     """Axis label of an intensity in ``unit`` ("1/cm" or "arbitrary")."""
     return "I(q) (1/cm)" if unit == "1/cm" else "I(q) (arbitrary units)"
+
+
+def value_pm(value: float, std: float, unit: str = "") -> str:
+    """``value +- std`` rounded to the two significant digits of ``std``: ``3.40992 \u00b1 0.00005 nm``."""
+    if not (math.isfinite(std) and std > 0):
+        return f"{value:.4g}{(' ' + unit) if unit else ''}"
+    decimals = max(0, 1 - int(math.floor(math.log10(std))))
+    return f"{value:.{decimals}f} \u00b1 {std:.{decimals}f}{(' ' + unit) if unit else ''}"
 
 
 def fold_offset_text(fig) -> None:

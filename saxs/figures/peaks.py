@@ -37,14 +37,6 @@ def order_label(phase_type: str | None, order: int | None) -> str:
     return f"n={order}" if phase_type == "lamellar" else f"\u221a{order}"
 
 
-def value_pm(value: float, std: float, unit: str = "") -> str:
-    """``value +- std`` rounded to the two significant digits of ``std``: ``3.40992 \u00b1 0.00005 nm``."""
-    if not (math.isfinite(std) and std > 0):
-        return f"{value:.4g}{(' ' + unit) if unit else ''}"
-    decimals = max(0, 1 - int(math.floor(math.log10(std))))
-    return f"{value:.{decimals}f} \u00b1 {std:.{decimals}f}{(' ' + unit) if unit else ''}"
-
-
 def peak_orders(peaks_q_nm, phase: dict | None) -> list[int | None]:
     """Order of each peak in ``phase`` (its ``as_dict``): matched by position; None where not indexed."""
     if not phase:

@@ -236,8 +236,8 @@ def plot_stacked_distributions(histograms: Sequence[tuple[str, np.ndarray, np.nd
     if continuous_from is not None and 0 < continuous_from < len(rows):
         y = offsets[continuous_from] - 0.06 * step
         ax.axhline(y, color="k", ls=":", lw=0.9)
-        ax.annotate("continuous growth above", (0.0, y), xycoords=("axes fraction", "data"), xytext=(4, -3),
-                    textcoords="offset points", ha="left", va="top", fontsize="small")
+        ax.annotate("continuous growth above", (1.0, y), xycoords=("axes fraction", "data"), xytext=(-4, -3),
+                    textcoords="offset points", ha="right", va="top", fontsize="small")
     ax.set_ylim(-0.05 * step, (len(rows) + 0.15) * step if rows else 1.0)
     window = _radius_window(rows, families_nm) if rows else None
     if window is not None:

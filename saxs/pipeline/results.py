@@ -123,7 +123,8 @@ def _sample_peaks(path) -> dict | None:
 
 def sample_figure(path, kind: str):
     """Figure of one kind (``fit``, ``distribution`` or ``peaks``) from a sample result file."""
-    from ..figures.peaks import peak_orders, plot_peaks_on_curve, value_pm
+    from ..figures.common import value_pm
+    from ..figures.peaks import peak_orders, plot_peaks_on_curve
     from ..nxcansas import read_nxcansas
 
     path = Path(path)

@@ -124,7 +124,7 @@ def test_distribution_error_bars_skip_empty_bins_and_the_mean_is_marked():
     # lower ends: 1 - 0.2, 3 - 0.4, and max(0.5 - 0.6, 0) = 0 (a volume fraction is not negative)
     np.testing.assert_allclose(lows, [0.0, 0.8, 2.6])
     mean = [l for l in ax.get_lines() if l.get_label().startswith("mean:")]
-    assert len(mean) == 1 and mean[0].get_xdata()[0] == 1.05 and "1.05 \u00b1 0.01 nm" in mean[0].get_label()
+    assert len(mean) == 1 and mean[0].get_xdata()[0] == 1.05 and "1.050 \u00b1 0.010 nm" in mean[0].get_label()
 
 
 def test_peak_figure_marks_the_stored_peaks_with_their_order():
