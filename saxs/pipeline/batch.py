@@ -21,7 +21,7 @@ OUTDIR layout::
     calibration/absolute.toml    calibration factor from the standard (+ standard.h5, its curve)
     samples/<sample>.h5          per sample: subtracted (default) and reduced SASentries, fit, peaks
     series/<series>.h5           per series: members, populations, histograms, curves, analysis
-    figures/<sample>_fit.png, <sample>_distribution.png, <series>_<kind>.png
+    figures/<sample>_fit.png, <sample>_distribution.png [, <sample>_peaks.png], <series>_<kind>.png
 
 Exit status of ``saxs batch``: 0 when everything succeeded, 1 when some task failed (the summary
 says which and why), 2 for a bad beamtime file or bad options (nothing is run).

@@ -3,12 +3,16 @@
 Figures are drawn from the files alone, so ``saxs plot RESULT.h5`` redraws exactly what the batch
 drew. Kinds:
 
-- a sample file (``samples/<name>.h5``): ``fit`` (I(q) with the fit and residuals, log-log) and
-  ``distribution`` (volume-weighted size histogram with error bars and the observability limit);
-- a series file (``series/<name>.h5``): ``stacked`` (distributions of the members, offset),
-  ``waterfall`` (I(q) of the members), ``steps`` (population radii vs the series variable with
-  the families; steps analysis) and ``peaks`` (Bragg peak areas vs the series variable; peaks
-  analysis).
+- a sample file (``samples/<name>.h5``): ``fit`` (I(q) with the fit and residuals, log-log, the
+  q range outside the fit shaded), ``distribution`` (volume-weighted size histogram with error
+  bars, the observability limit and the mean) and, when the sample has Bragg peaks or a broad
+  maximum, ``peaks`` (I(q) with the peaks marked with their orders and the broad maximum);
+- a series file (``series/<name>.h5``): ``stacked`` (the paper-style figure: relative volume
+  fraction vs radius per member, offset, families, mixtures, continuous growth, shoulders),
+  ``waterfall`` (I(q) of the members; peaks and broad maxima marked in a peaks series),
+  ``steps`` (dominant radius +- width and volume fraction vs the series variable, steps, onset
+  of continuous growth; steps analysis) and ``peaks`` (peak areas, d-spacing and phase, broad
+  maximum vs the series variable; peaks analysis).
 """
 
 from __future__ import annotations
