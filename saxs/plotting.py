@@ -216,6 +216,11 @@ def figure_curve_fit(q_nm, intensity, sigma, *, fit_q_nm=None, fit_intensity=Non
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 1))
     plot_curve_fit(q_nm, intensity, sigma, fit_q_nm=fit_q_nm, fit_intensity=fit_intensity,
                    intensity_unit=intensity_unit, ax=top, residual_ax=bottom if fit_q_nm is not None else None)
+    i = np.asarray(intensity, dtype=float)
+    shown = i[(i > 0) & np.isfinite(i)]
+    if shown.size:  # the points, not the lower error bars of the noisiest ones, set the intensity range
+        low, high = top.get_ylim()
+        top.set_ylim(max(low, 0.3 * float(shown.min())), high)
     if fit_q_nm is None:
         bottom.set_visible(False)
     else:  # the shared q axis is labelled once, under the residuals
