@@ -98,8 +98,8 @@ def plot_size_distribution(edges_nm, values, std, *, observability=None, weighti
         Bin edges, nm.
     values, std : ndarray, shape (n_bins,)
         Weight per bin (volume fraction, or number density for ``weighting="number"``) and its
-        standard deviation over repetitions. Empty bins (value and std 0) get no error bar; a
-        lower error bar stops at zero.
+        standard deviation over repetitions. Empty bins (or bins whose value + std is below 1 % of
+        the tallest) get no error bar; a lower error bar stops at zero.
     observability : ndarray, shape (n_bins,), optional
         Smallest weight per bin the data could show; drawn as a dashed step line.
     weighting : str
@@ -126,14 +126,15 @@ def plot_size_distribution(edges_nm, values, std, *, observability=None, weighti
     s = np.asarray(std, dtype=float)
     centers = np.sqrt(e[:-1] * e[1:]) if log_radius else 0.5 * (e[:-1] + e[1:])
     ax.bar(e[:-1], v, width=np.diff(e), align="edge", alpha=0.6, label=label or "histogram")
-    shown = (s > 0) & np.isfinite(s) & np.isfinite(v)
+    tallest = float(np.nanmax(v + np.where(np.isfinite(s), s, 0.0))) if v.size else 0.0
+    # no error bar where the bin is empty or too small to see (their caps would draw a dashed row at zero)
+    shown = (s > 0) & np.isfinite(s) & np.isfinite(v) & (v + s > 0.01 * tallest)
     lower = np.clip(np.minimum(s, v), 0.0, None)
     ax.errorbar(centers[shown], v[shown], yerr=np.vstack([lower[shown], s[shown]]), fmt="none", ecolor="k",
                 lw=0.7, capsize=1.5, label="std over repetitions")
     if observability is not None:
         obs = np.asarray(observability, dtype=float)
         ax.step(e, np.append(obs, obs[-1]), where="post", ls="--", color="C3", lw=1.0, label="observability limit")
-    tallest = float(np.nanmax(v + np.where(np.isfinite(s), s, 0.0))) if v.size else 0.0
     if mean_nm is not None and np.isfinite(mean_nm):  # up to the bars' height: the legend sits above
         text = value_pm(mean_nm, mean_nm_std if mean_nm_std is not None else math.nan, "nm")
         ax.plot([mean_nm, mean_nm], [0.0, 1.08 * tallest if tallest > 0 else 1.0], color="C2", lw=1.2, ls="-.",

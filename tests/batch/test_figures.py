@@ -115,8 +115,9 @@ def test_fitted_q_range_is_shaded_outside():
 
 def test_distribution_error_bars_skip_empty_bins_and_the_mean_is_marked():
     edges = np.linspace(0.5, 2.0, 11)
-    v = np.array([0, 0, 1.0, 3.0, 0.5, 0, 0, 0, 0, 0])
-    s = np.array([0, 0, 0.2, 0.4, 0.6, 0, 0, 0, 0, 0])
+    # bins 0 and 5 hold only noise (value + std below 1 % of the tallest bar): no error bar either
+    v = np.array([1e-4, 0, 1.0, 3.0, 0.5, 0, 0, 0, 0, 0])
+    s = np.array([1e-3, 0, 0.2, 0.4, 0.6, 1e-3, 0, 0, 0, 0])
     ax = plotting.plot_size_distribution(edges, v, s, mean_nm=1.05, mean_nm_std=0.01, mean_label="mean:")
     bars = ax.collections[0].get_segments()
     assert len(bars) == 3  # one per bin with a spread, none (no dashed row of caps) on the 7 empty ones
