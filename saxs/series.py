@@ -195,20 +195,15 @@ def write_series(result: SeriesResult, path, *, inputs=()) -> Path:
     return Path(path)
 
 
-def _new_axes():
-    import matplotlib.pyplot as plt
-
-    return plt.figure().add_subplot()
-
-
 def plot_series(result: SeriesResult, ax=None, *, variable_label: str | None = None):
     """The paper's figure: relative volume fraction vs radius for each member, offset, families marked.
 
-    Each member's averaged volume histogram is normalised to its maximum and drawn at an offset of
-    1.1 per member in series order (bottom first), labelled with its series value ("(mix.)": explained
-    as a mixture of two families, "(cont.)": continuous growth); each family is a dashed vertical
-    line (its radius +- uncertainty shaded) whose radius labels a tick of a top axis; shoulders are
-    black triangles at their radius on their member's row.
+    Drawn by :func:`saxs.figures.steps.plot_series_distributions` (the batch draws the same
+    figure from its series file): each member's averaged volume histogram as the share of its
+    volume per bin, offset in series order (bottom first), labelled with its series value
+    ("(mixture)": explained as a mixture of two families, "(continuous)": continuous growth);
+    each family a dashed vertical line (its radius +- uncertainty shaded) labelled on a top axis;
+    shoulders black triangles on their member's row; the onset of continuous growth a dotted line.
 
     Parameters
     ----------
@@ -222,55 +217,13 @@ def plot_series(result: SeriesResult, ax=None, *, variable_label: str | None = N
     -------
     Axes
     """
-    from .plotting import plot_stacked_distributions
+    from .figures.steps import StepsFigureData, plot_series_distributions
 
-    ax = _new_axes() if ax is None else ax
-    rows, row_of = [], {}
-    for m, h in zip(result.members, result.histograms):
-        if h is None:
-            continue
-        row_of.setdefault(m.value, len(rows))
-        tag = {"continuous": " (cont.)", "mixture": " (mix.)"}.get(m.state, "")
-        rows.append((f"{m.value:g}{tag}", h.radius_edges_nm, h.volume_fraction, h.volume_fraction_std))
-    key = result.series_key or "series value"
-    plot_stacked_distributions(rows, variable_label=variable_label or f"size distributions by {key}", ax=ax)
-    ax.set_ylabel("relative volume fraction (offset)")
-    colours = ["C3", "C2", "C4", "C5", "C6", "C8", "C9"]
-    top = 1.1 * max(len(rows), 1)
-    for f in result.families:
-        c = colours[f.index % len(colours)]
-        ax.axvline(f.radius_nm, color=c, ls="--", lw=1.0)
-        ax.axvspan(f.radius_nm - f.radius_nm_std, f.radius_nm + f.radius_nm_std, color=c, alpha=0.15, lw=0)
-    handles = []
-    for s in result.shoulders:
-        if s.at in row_of:
-            (line,) = ax.plot([s.radius_nm], [1.1 * row_of[s.at] + 0.55], marker="v", color="k", ms=6, ls="none")
-            if not handles:
-                line.set_label("shoulder (second family)")
-                handles.append(line)
-    ax.set_ylim(-0.1, top + 0.1)
-    if handles:
-        ax.legend(handles=handles, loc="lower right", fontsize="small")
-    finite = [m.dominant_radius_nm for m in result.members if math.isfinite(m.dominant_radius_nm)]
-    if finite:
-        ax.set_xlim(0.5 * min(finite), 1.8 * max(finite))
-    if result.families:  # family radii as ticks of a top axis, in the families' colours
-        top_axis = ax.secondary_xaxis("top")
-        top_axis.set_xticks([f.radius_nm for f in result.families],
-                            [f"{f.radius_nm:.3f}" for f in result.families], rotation=90, fontsize=8)
-        for label, f in zip(top_axis.get_xticklabels(), result.families):
-            label.set_color(colours[f.index % len(colours)])
-        top_axis.set_xlabel("families: magic-size radii (nm)", fontsize=8)
-    return ax
+    return plot_series_distributions(StepsFigureData.from_result(result), title=variable_label, ax=ax)
 
 
 def figure_series(result: SeriesResult, *, title: str = ""):
     """A Figure (Agg canvas, not registered with pyplot) holding :func:`plot_series`."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from .figures.steps import StepsFigureData, figure_series_distributions
 
-    n = max(len([h for h in result.histograms if h is not None]), 1)
-    fig = Figure(figsize=(6.0, min(2.5 + 0.6 * n, 14.0)), layout="constrained")
-    FigureCanvasAgg(fig)
-    plot_series(result, ax=fig.add_subplot(), variable_label=title or None)
-    return fig
+    return figure_series_distributions(StepsFigureData.from_result(result), title=title or None)

@@ -24,7 +24,7 @@ OUTDIR layout::
     samples/<sample>.h5          per sample: subtracted (default) and reduced SASentries, fit, peaks
     series/<series>.h5           per series: members, populations, histograms, curves, analysis
     figures/<sample>_fit.png, <sample>_distribution.png (<sample>_curve.png for a sample without
-                                 a sphere fit), <series>_<kind>.png
+                                 a sphere fit) [, <sample>_peaks.png], <series>_<kind>.png
 
 Exit status of ``saxs batch``: 0 when everything succeeded, 1 when some task failed (the summary
 says which and why), 2 for a bad beamtime file or bad options (nothing is run).
@@ -405,11 +405,15 @@ def _skipped_sample_report(task: PlannedTask) -> dict[str, Any]:
     """Key results of a sample that --resume did not recompute, read back from its file."""
     import mcfit
 
-    from .results import fit_group
+    from .results import fit_group, kinds_for
     from .sample import fit_report, skipped_reason
 
+    try:
+        figures = [str(Path(task.job.figures_dir) / f"{task.name}_{k}.png") for k in kinds_for(task.output)]
+    except InputError:
+        figures = [str(p) for p in _sample_figures(task.job)]
     report = {"name": task.name, "output": task.output, "seed": int(task.job.seed), "analysis": task.job.analysis,
-              "figures": [str(p) for p in _sample_figures(task.job)]}
+              "figures": figures}
     if not task.job.sphere_fit:
         return {**report, **fit_report(None, skipped_reason(task.job.analysis))}
     try:

@@ -3,15 +3,19 @@
 Figures are drawn from the files alone, so ``saxs plot RESULT.h5`` redraws exactly what the batch
 drew. Kinds:
 
-- a sample file (``samples/<name>.h5``): ``fit`` (I(q) with the fit and residuals, log-log; the
-  title gives reduced chi2 against the data's own sigma, which the residual panel divides by, and
-  against the floored sigma the fit ran with, and says POOR FIT or populations withheld) and
-  ``distribution`` (volume-weighted size histogram with error bars and the observability limit);
-  a sample that was not fitted (its analysis is "peaks") has ``curve`` (I(q) alone) instead;
-- a series file (``series/<name>.h5``): ``stacked`` (distributions of the members, offset),
-  ``waterfall`` (I(q) of the members), ``steps`` (population radii vs the series variable with
-  the families; steps analysis) and ``peaks`` (Bragg peak areas vs the series variable; peaks
-  analysis).
+- a sample file (``samples/<name>.h5``): ``fit`` (I(q) with the fit and residuals, log-log, the
+  q range outside the fit shaded; the title gives reduced chi2 against the data's own sigma, which
+  the residual panel divides by, and against the floored sigma the fit ran with, and says POOR FIT
+  or populations withheld), ``distribution`` (volume-weighted size histogram with error bars, the
+  observability limit and the mean); a sample that was not fitted (its analysis is "peaks") has
+  ``curve`` (I(q) alone) instead; and, when the sample has Bragg peaks or a broad maximum,
+  ``peaks`` (I(q) with the peaks marked with their orders and the broad maximum);
+- a series file (``series/<name>.h5``): ``stacked`` (the paper-style figure: relative volume
+  fraction vs radius per member, offset, families, mixtures, continuous growth, shoulders),
+  ``waterfall`` (I(q) of the members; peaks and broad maxima marked in a peaks series),
+  ``steps`` (dominant radius +- width and volume fraction vs the series variable, steps, onset
+  of continuous growth; steps analysis) and ``peaks`` (peak areas, d-spacing and phase, broad
+  maximum vs the series variable; peaks analysis).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ SAMPLE_KINDS = ("fit", "distribution")
 #: The figure of a sample without a sphere fit.
 UNFITTED_KINDS = ("curve",)
 SERIES_KINDS = ("stacked", "waterfall", "steps", "peaks")
-KINDS = SAMPLE_KINDS + UNFITTED_KINDS + SERIES_KINDS
+KINDS = SAMPLE_KINDS + UNFITTED_KINDS + SERIES_KINDS  # "peaks" is also a sample kind, for samples with peaks
 
 #: Root attribute of a series summary file.
 SERIES_ATTR = "saxs_series"
@@ -79,11 +83,12 @@ def file_kind(path) -> str:
 
 
 def kinds_for(path) -> tuple[str, ...]:
-    """Figure kinds available for a result file."""
+    """Figure kinds available for a result file (``peaks`` for a sample with peaks or broad maxima)."""
     import h5py
 
     if file_kind(path) == "sample":
-        return SAMPLE_KINDS if has_fit(path) else UNFITTED_KINDS
+        peaks = ("peaks",) if _sample_peaks(path) is not None else ()
+        return (SAMPLE_KINDS if has_fit(path) else UNFITTED_KINDS) + peaks
     with h5py.File(path, "r") as f:
         analysis = _text(f.attrs.get("analysis", "steps"))
         stacked = "histograms" not in f or len(f["histograms"]) > 0  # no member with reported sizes: none
@@ -113,6 +118,7 @@ def _fit_arrays(path) -> dict:
             "quality": None if quality is None else {k: _value(v) for k, v in quality.items()},
             "edges_nm": h["edges_nm"][()], "volume": h["volume"][()], "volume_std": h["volume_std"][()],
             "volume_observability": h["volume_observability"][()], "scale": _text(h.attrs.get("scale", "linear")),
+            "mean": _range_mean(g),
         }
 
 
@@ -142,15 +148,53 @@ def fit_title(name: str, fit: dict) -> str:
             f"{q['label_fit_sigma']} {q['chi2_reduced_fit_sigma']:.3g} (as fitted)")
 
 
+def _range_mean(g) -> tuple[float, float, tuple] | None:
+    """(mean_nm, mean_nm_std, range_nm) of the volume-weighted distribution over the first range."""
+    if "ranges/0/volume_weighted" not in g:
+        return None
+    r = g["ranges/0"]
+    v = r["volume_weighted"].attrs
+    return float(v["mean_nm"]), float(v["mean_nm_std"]), tuple(float(x) for x in r.attrs["range_nm"])
+
+
+def _sample_peaks(path) -> dict | None:
+    """The peaks group of a sample file (q, orders, phase, broad maxima); None without peaks or maxima."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        entry = _text(f.attrs.get("default", ""))
+        g = f.get(f"{entry}/peaks") if entry else None
+        if g is None:
+            return None
+        peaks_q = np.asarray(g["q_nm"][()], dtype=float)
+        broad = np.asarray(g["broad_maxima_q_nm"][()], dtype=float) if "broad_maxima_q_nm" in g else np.empty(0)
+        phase = json.loads(_text(g.attrs.get("phase", "null")))
+    if not peaks_q.size and not broad.size:
+        return None
+    return {"q_nm": peaks_q, "broad_q_nm": broad, "phase": phase}
+
+
 def sample_figure(path, kind: str):
-    """Figure of one kind (``fit``, ``distribution``; ``curve`` without a fit) from a sample result file."""
+    """Figure of one kind (``fit``, ``distribution``, ``peaks``; ``curve`` without a fit) from a sample result file."""
+    from ..figures.common import value_pm
+    from ..figures.peaks import peak_orders, plot_peaks_on_curve
     from ..nxcansas import read_nxcansas
 
     path = Path(path)
     name = path.stem
+    if kind == "peaks" and (peaks := _sample_peaks(path)) is not None:
+        curve = read_nxcansas(path)  # the curve the peaks were searched on
+        phase = peaks["phase"]
+        title = f"{name}: no phase indexed"
+        if phase:
+            title = f"{name}: {phase['type']}, d = {value_pm(phase['d_nm'], phase['d_nm_std'], 'nm')}"
+        return plotting.figure_single(plot_peaks_on_curve, curve.q_nm, curve.intensity, curve.sigma,
+                                      peaks_q_nm=peaks["q_nm"], orders=peak_orders(peaks["q_nm"], phase),
+                                      phase_type=phase["type"] if phase else None, broad_q_nm=peaks["broad_q_nm"],
+                                      intensity_unit=curve.intensity_unit, title=title, figsize=(6.0, 4.8))
     if kind == "curve" or not has_fit(path):
         if kind != "curve":
-            raise InputError(path, "--kind", f"one of {', '.join(UNFITTED_KINDS)} for a sample without a fit", got=kind)
+            raise InputError(path, "--kind", f"one of {', '.join(kinds_for(path))} for this sample file (no sphere fit)", got=kind)
         import h5py
 
         curve = read_nxcansas(path)
@@ -175,18 +219,20 @@ def sample_figure(path, kind: str):
                                          title=fit_title(name, fit), residuals=(q, i, s_data),
                                          residual_label="(I - fit) / own sigma")
     if kind == "distribution":
+        mean = fit["mean"] or (None, None, ())
+        span = f", {mean[2][0]:g}-{mean[2][1]:g} nm" if len(mean[2]) == 2 else ""
         return plotting.figure_single(
             plotting.plot_size_distribution, fit["edges_nm"], fit["volume"], fit["volume_std"],
             observability=fit["volume_observability"], weighting="volume", unit=fit["unit"],
-            log_radius=fit["scale"] == "log",
+            log_radius=fit["scale"] == "log", mean_nm=mean[0], mean_nm_std=mean[1],
+            mean_label=f"volume-weighted mean{span}:",
             title=(f"{name}: size distribution (fit rejected: no populations)"
                    if (fit["quality"] or {}).get("populations_withheld") else f"{name}: volume-weighted size distribution"))
-    raise InputError(path, "--kind", f"one of {', '.join(SAMPLE_KINDS)} for a sample file", got=kind)
+    raise InputError(path, "--kind", f"one of {', '.join(kinds_for(path))} for this sample file", got=kind)
 
 
 def draw_sample_figures(path, figures_dir) -> list[Path]:
-    """Write ``<name>_fit.png`` and ``<name>_distribution.png`` (``<name>_curve.png`` for a sample
-    without a fit) for a sample file; return the paths."""
+    """Write ``<name>_<kind>.png`` for every kind of a sample file (fit, distribution, peaks); return the paths."""
     out = []
     for kind in kinds_for(path):
         target = Path(figures_dir) / f"{Path(path).stem}_{kind}.png"
@@ -202,27 +248,63 @@ def _members(f):
             [_text(s) for s in m["status"][()]])
 
 
+def _dominant_fractions(f) -> dict:
+    """Member label -> (volume fraction, std) of its dominant population, from ``populations/``."""
+    names = _members(f)[0]
+    p = f["populations"]
+    out: dict = {}
+    for m, vf, dvf in zip(p["member"][()], p["volume_fraction"][()], p["volume_fraction_std"][()]):
+        label = names[int(m)]
+        if label not in out or vf > out[label][0]:
+            out[label] = (float(vf), float(dvf))
+    return out
+
+
+def _steps_data(f):
+    from ..figures.steps import StepsFigureData
+
+    return StepsFigureData.from_hdf5(f["steps_analysis"], series_key=_text(f.attrs.get("by", "value")),
+                                     dominant_volume_fractions=_dominant_fractions(f),
+                                     volume_unit=_text(f["histograms"].attrs.get("unit", "absolute")))
+
+
+def _series_peaks(f) -> list[dict]:
+    """Per member of a peaks series (in file order): value, phase, peak positions, broad maxima."""
+    names, values, status = _members(f)
+    phases = [json.loads(_text(p)) for p in f["phases"][()]] if "phases" in f else [None] * len(names)
+    out = [{"sample": n, "value": float(v), "status": st, "phase": ph, "peaks_q_nm": [], "broad_q_nm": []}
+           for n, v, st, ph in zip(names, values, status, phases)]
+    if "peaks" in f:
+        for m, q in zip(f["peaks/member"][()], f["peaks/q_nm"][()]):
+            out[int(m)]["peaks_q_nm"].append(float(q))
+    if "broad_maxima" in f:
+        for m, q in zip(f["broad_maxima/member"][()], f["broad_maxima/q_nm"][()]):
+            out[int(m)]["broad_q_nm"].append(float(q))
+    return out
+
+
 def series_figure(path, kind: str):
     """Figure of one kind from a series summary file."""
     import h5py
+
+    from ..figures import peaks as peak_figures
+    from ..figures import steps as step_figures
 
     path = Path(path)
     with h5py.File(path, "r") as f:
         by = _text(f.attrs.get("by", "value"))
         name = _text(f.attrs.get(SERIES_ATTR, path.stem))
         if kind == "stacked":
+            if "steps_analysis" in f:
+                return step_figures.figure_series_distributions(_steps_data(f), title=f"{name}: size distributions")
             hists = []
             for key in sorted(f["histograms"], key=int):
                 g = f["histograms"][key]
                 hists.append((f"{float(g.attrs['value']):g}", g["edges_nm"][()], g["volume"][()], g["volume_std"][()]))
-            unit = _text(f["histograms"].attrs.get("unit", "absolute"))
-            scale = _text(f["histograms"].attrs.get("scale", "linear"))
-            families = f["steps_analysis/families/radius_nm"][()] if "steps_analysis" in f else ()
             fig = plotting.figure_single(plotting.plot_stacked_distributions, hists,
-                                         variable_label=f"{name}: size distributions", unit=unit,
-                                         families_nm=tuple(families), log_radius=scale == "log",
-                                         figsize=(6.0, 1.6 + 0.7 * max(1, len(hists))))
-            fig.axes[0].set_ylabel(f"{plotting.variable_label(by)}; volume-weighted distribution, normalised")
+                                         variable_label=f"{name}: size distributions",
+                                         figsize=(6.0, min(2.6 + 0.6 * max(1, len(hists)), 14.0)))
+            fig.axes[0].set_ylabel(f"{plotting.variable_label(by)}: relative volume fraction per bin (offset)")
             return fig
         if kind == "waterfall":
             curves, unit = [], "1/cm"
@@ -231,19 +313,17 @@ def series_figure(path, kind: str):
                 unit = _text(g.attrs.get("unit", unit))
                 curves.append((f"{_text(g.attrs['label'])} ({float(g.attrs['value']):g})", g["q_nm"][()],
                                g["intensity"][()]))
-            return plotting.figure_single(plotting.plot_waterfall, curves, intensity_unit=unit,
-                                          title=f"{name}: I(q) by {by}", figsize=(6.0, 6.0))
+            marks = None
+            if "tracks" in f:  # a peaks series: mark the peaks and the broad maxima of each member
+                by_label = {m["sample"]: m for m in _series_peaks(f)}
+                marks = []
+                for key in sorted(f["curves"], key=int):
+                    m = by_label.get(_text(f["curves"][key].attrs["label"]), {})
+                    marks.append([("peaks", m.get("peaks_q_nm", [])), ("broad", m.get("broad_q_nm", []))])
+            return plotting.figure_single(plotting.plot_waterfall, curves, intensity_unit=unit, marks=marks,
+                                          title=f"{name}: I(q) by {plotting.variable_label(by)}", figsize=(6.0, 6.0))
         if kind == "steps" and "steps_analysis" in f:
-            p = f["populations"]
-            families = f["steps_analysis/families/radius_nm"][()]
-            names = _members(f)[0]
-            a = f["steps_analysis/members"]
-            state_of = {_text(lab): _text(st) for lab, st in zip(a["label"][()], a["state"][()])}
-            states = [f"member state: {state_of.get(names[int(m)], '?')}" for m in p["member"][()]]
-            return plotting.figure_single(plotting.plot_step_radii, p["value"][()], p["mean_nm"][()],
-                                          p["mean_nm_std"][()], variable_label=plotting.variable_label(by),
-                                          families_nm=tuple(families), states=states,
-                                          title=f"{name}: populations and families")
+            return step_figures.figure_steps_summary(_steps_data(f), title=f"{name}: dominant population")
         if kind == "peaks" and "tracks" in f:
             values, areas, stds, labels, present = None, [], [], [], []
             for key in sorted(f["tracks"], key=int):
@@ -254,13 +334,19 @@ def series_figure(path, kind: str):
                 present.append(g["present"][()])
                 labels.append(f"q = {float(g.attrs['q_nm']):.3g} 1/nm")
             unit = _text(f["tracks"].attrs.get("intensity_unit", "1/cm"))
+            members = sorted((m for m in _series_peaks(f) if m["status"] == "ok"), key=lambda m: m["value"])
             if values is None:
-                values = _members(f)[1]
-            return plotting.figure_single(plotting.plot_peak_intensity, values, np.array(areas).reshape(len(labels), -1),
-                                          np.array(stds).reshape(len(labels), -1), peak_labels=labels,
-                                          present=np.array(present).reshape(len(labels), -1),
-                                          variable_label=plotting.variable_label(by), intensity_unit=unit,
-                                          title=f"{name}: Bragg peaks")
+                values = np.array([m["value"] for m in members])
+            n = len(labels)
+            phases = [m["phase"] for m in members]
+            return peak_figures.figure_peak_series(
+                values, intensities=np.array(areas).reshape(n, -1), sigmas=np.array(stds).reshape(n, -1),
+                present=np.array(present).reshape(n, -1), peak_labels=labels,
+                phase_types=[p["type"] if p else None for p in phases],
+                d_nm=[p["d_nm"] if p else np.nan for p in phases],
+                d_nm_std=[p["d_nm_std"] if p else np.nan for p in phases],
+                broad_q_nm=[m["broad_q_nm"] for m in members], variable_label=plotting.variable_label(by),
+                intensity_unit=unit, title=f"{name}: Bragg peaks")
     raise InputError(path, "--kind", f"one of {', '.join(kinds_for(path))} for this series file", got=kind)
 
 
@@ -280,7 +366,7 @@ def figure(path, kind: str | None = None):
     kind = kind or kinds[0]
     if kind not in kinds:
         raise InputError(path, "--kind", f"one of {', '.join(kinds)} for this file", got=kind)
-    return sample_figure(path, kind) if kind in SAMPLE_KINDS + UNFITTED_KINDS else series_figure(path, kind)
+    return sample_figure(path, kind) if file_kind(path) == "sample" else series_figure(path, kind)
 
 
 def read_series_summary(path) -> dict:

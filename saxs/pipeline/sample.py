@@ -410,6 +410,7 @@ def process_sample(job: SampleJob) -> dict[str, Any]:
         ``name``, ``output``, ``figures``, ``frames``, ``frames_used``, ``seed``, ``intensity_unit``,
         ``analysis``, the fit's part (:func:`fit_report`: both reduced chi2, ``poor_fit``,
         ``populations`` and ``populations_withheld``), ``peaks_q_nm`` (q positions), ``phase``,
+        ``broad_maxima_q_nm`` (broad correlation maxima, never Bragg peaks),
         ``warnings`` (of the fit and the screening), ``timings_s`` (per phase).
 
     Raises
@@ -472,6 +473,7 @@ def process_sample(job: SampleJob) -> dict[str, Any]:
         **fit_report(result, skipped),
         "peaks_q_nm": [p.q_nm for p in search.peaks] if search is not None else [],
         "phase": None if phase is None else phase.as_dict(),
+        "broad_maxima_q_nm": [b.q_nm for b in search.broad_maxima] if search is not None else [],
         "warnings": (list(result.warnings) if result is not None else []) + list(screen.warnings),
         "timings_s": timer.seconds, "pid": os.getpid(),
     }

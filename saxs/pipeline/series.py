@@ -28,6 +28,8 @@ Series file layout (``series/<name>.h5``)::
     peaks/         member (p,) int, value, q_nm, q_nm_std, fwhm_nm, area, area_std, significance  [peaks]
     tracks/<i>     values, area, area_std, present; @q_nm, @fwhm_nm, @vanishes_at (NaN: never)  [peaks]
     phases         (n,) str: JSON of each member's indexed phase (or "null")                   [peaks]
+    broad_maxima/  member (b,) int, value, q_nm, prominence_ln, significance: broad correlation
+                   maxima of the members' smooth backgrounds (never Bragg peaks)           [peaks]
 """
 
 from __future__ import annotations
@@ -128,7 +130,7 @@ def process_series(job: SeriesJob) -> dict[str, Any]:
     dict
         JSON summary: ``name``, ``by``, ``analysis``, ``members`` (sample, value, status), ``output``,
         ``figures`` and the analysis' own summary (``families``, ``steps``, ``shoulders``,
-        ``continuous_growth_onset`` for steps; ``tracks``, ``phases`` for peaks).
+        ``continuous_growth_onset`` for steps; ``tracks``, ``phases``, ``broad_maxima`` for peaks).
     """
     import h5py
 
@@ -167,6 +169,8 @@ def process_series(job: SeriesJob) -> dict[str, Any]:
         summary["tracks"] = [t.as_dict() for t in tracks]
         summary["phases"] = [{"sample": job.samples[k], "value": job.values[k],
                               "phase": None if phases[k] is None else phases[k].as_dict()} for k in ok]
+        summary["broad_maxima"] = [{"sample": job.samples[k], "value": job.values[k],
+                                    "maxima": [b.as_dict() for b in searches[k].broad_maxima]} for k in ok]
     summary = _clean(summary)
 
     with atomic_path(job.output) as tmp:
@@ -232,6 +236,13 @@ def process_series(job: SeriesJob) -> dict[str, Any]:
                     g["present"] = np.array(t.present, dtype=bool)
                     g.attrs["q_nm"], g.attrs["fwhm_nm"] = t.q_nm, t.fwhm_nm
                     g.attrs["vanishes_at"] = np.nan if t.vanishes_at is None else float(t.vanishes_at)
+                bg = f.create_group("broad_maxima")
+                bg.attrs["NX_class"] = "NXcollection"
+                rows = [(k, b) for k in ok for b in searches[k].broad_maxima]
+                bg["member"] = np.array([k for k, _ in rows], dtype=np.int64)
+                bg["value"] = np.array([loaded[k][0].value for k, _ in rows], dtype=float)
+                for name in ("q_nm", "prominence_ln", "significance"):
+                    bg[name] = np.array([getattr(b, name) for _, b in rows], dtype=float)
                 f["phases"] = _strings(json.dumps(_clean(None if phases.get(k) is None else phases[k].as_dict()))
                                        if k in phases else "null" for k in range(len(job.samples)))
     figures = draw_series_figures(job.output, job.figures_dir)

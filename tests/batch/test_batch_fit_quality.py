@@ -86,9 +86,10 @@ def test_precursors_get_no_sphere_fit_and_no_populations(run):
     with h5py.File(path, "r") as f:
         assert "fit" not in f["subtracted"] and "no sphere fit" in f.attrs["fit_skipped"]
         assert f["subtracted/peaks/q_nm"].shape[0] >= 2  # the Bragg peaks are still found
-    assert results.kinds_for(path) == ("curve",)
-    assert s["figures"] == [str(out / "figures" / "precursor_T025_curve.png")]
-    assert (out / "figures" / "precursor_T025_curve.png").read_bytes()[:4] == b"\x89PNG"
+    assert results.kinds_for(path) == ("curve", "peaks")  # no fit or distribution; its peaks are drawn
+    assert s["figures"] == [str(out / "figures" / f"precursor_T025_{k}.png") for k in ("curve", "peaks")]
+    for kind in ("curve", "peaks"):
+        assert (out / "figures" / f"precursor_T025_{kind}.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_forced_fit_of_a_mesophase_is_poor_and_withholds_its_populations(run):

@@ -70,6 +70,30 @@ def test_precursor_mesophase_tracked(findings):
     for t in tracks:
         assert t["present"] == [True, True, False] and t["vanishes_at"] == 100.0
         assert t["area"][0] > t["area"][1]  # weaker at 50 C than at room temperature
+    # truth: a broad correlation maximum at 0.25 1/nm on top of a falling power law (saxs.simulate.beamtime),
+    # which moves its maximum of ln I a little to lower q: 3 % tolerance
+    maxima = {m["value"]: [b["q_nm"] for b in m["maxima"]] for m in series["broad_maxima"]}
+    assert sorted(maxima) == [25.0, 50.0, 100.0]
+    for found in maxima.values():
+        assert len(found) == 1 and found[0] == pytest.approx(0.25, rel=0.03)
+    samples = {s["name"]: s for s in summary["samples"]}
+    assert samples["precursor_T100"]["broad_maxima_q_nm"] == maxima[100.0]
+    assert samples["precursor_T025"]["figures"][-1].endswith("precursor_T025_peaks.png")
+    assert samples["cdse_T200"]["broad_maxima_q_nm"] == [] and len(samples["cdse_T200"]["figures"]) == 2
+    # the figures drawn from the files mark the stored peaks, their orders and the broad maximum
+    from saxs.pipeline import results
+
+    out = findings[0]
+    sample = out / "samples" / "precursor_T025.h5"
+    with h5py.File(sample, "r") as f:
+        stored = f["subtracted/peaks/q_nm"][()].tolist()
+    ax = results.figure(sample, "peaks").axes[0]
+    assert [l.get_xdata()[0] for l in ax.get_lines() if l.get_marker() == "v"] == stored
+    assert [t.get_text().split("\n")[0] for t in ax.texts][:2] == ["n=1", "n=2"]
+    fig = results.figure(out / "series" / "precursor_mesophase.h5", "peaks")
+    lattice, broad = fig.axes[1], fig.axes[2]
+    assert lattice.containers[0][0].get_xdata().tolist() == [25.0, 50.0]
+    assert sorted(broad.get_lines()[0].get_ydata().tolist()) == sorted(q for v in maxima.values() for q in v)
 
 
 def test_fit_quality_on_the_demo(findings):

@@ -77,8 +77,3 @@ def test_series_figures_count_members():
     assert len(ax.containers) == 2 and ax.get_xlabel() == "temperature (C)"  # one errorbar series per peak
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["q = 1.84 1/nm", "q = 3.69 1/nm"]
     assert ax.get_ylabel() == "integrated peak intensity (1/cm 1/nm)"
-
-    ax = plotting.plot_step_radii([190, 200, 230, 230], [0.87, 0.94, 0.94, 1.02], [0.01] * 4,
-                                  variable_label="nucleation temperature (C)", families_nm=(0.87, 0.94, 1.02))
-    assert ax.get_ylabel() == "population mean radius (nm)"
-    assert sum(1 for l in ax.get_lines() if l.get_linestyle() == ":") == 3
