@@ -48,6 +48,9 @@ import numpy as np
 from ..errors import InputError, ProcessingError
 from ..profile import Profile1D
 
+#: Fewest degrees of freedom of a peak fit (points in its window minus parameters).
+MIN_FREE_POINTS = 12
+
 #: FWHM of a Gaussian in units of its standard deviation, 2 sqrt(2 ln 2).
 FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 
@@ -389,15 +392,18 @@ def _reject_oscillations(accepted, rejected, settings: PeakSettings):
 
 
 def _flank_means(q, r, sr, center, fwhm, side: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Weighted means of ``r`` (and their standard errors) over windows of +-FWHM/8 centred at
+    """Weighted means of ``r`` (and their standard errors) over windows of +-FWHM/8 (at least
+    +-1.5 sampling steps) centred at
     distances 0.5, 0.625, ..., 3 FWHM from ``center`` on one side (``side`` = -1 or +1); windows
     with fewer than three points are NaN. Returns (distance in FWHM, mean, standard error)."""
     dist = np.arange(0.5, 3.0 + 1e-9, 0.125)
     mean = np.full(dist.size, np.nan)
     err = np.full(dist.size, np.nan)
     w = 1.0 / sr**2
+    j = int(np.clip(np.searchsorted(q, center), 1, q.size - 1))
+    half = max(fwhm / 8.0, 1.5 * float(q[j] - q[j - 1]))  # at least three points where sampling is coarse
     for k, d in enumerate(dist):
-        win = np.abs(q - (center + side * d * fwhm)) <= fwhm / 8.0
+        win = np.abs(q - (center + side * d * fwhm)) <= half
         if np.count_nonzero(win) >= 3:
             mean[k] = np.sum(w[win] * r[win]) / np.sum(w[win])
             err[k] = 1.0 / math.sqrt(float(np.sum(w[win])))
@@ -595,8 +601,14 @@ def _fit_candidates(x, q, inten, sig, ref, spacing, candidates, settings: PeakSe
         group = [main] + [c for c in candidates if c is not main and a <= c.index < b
                           and c.z >= settings.min_significance]
         n_par = 3 * len(group) + 3
-        if b - a < n_par + 3:
-            continue
+        # at least MIN_FREE_POINTS degrees of freedom: the reduced chi2 that scales the uncertainties
+        # (and so the significance) is meaningless on a handful of points; a peak narrower than its
+        # window has room gets a wider window, one that touches the ends of the curve is skipped
+        short = n_par + MIN_FREE_POINTS - (b - a)
+        if short > 0:
+            a, b = a - (short + 1) // 2, b + (short + 1) // 2
+            if a < 0 or b > q.size:
+                continue
         model = lmfit.Model(_scaled_quadratic, independent_vars=["ref", "u"])
         for k in range(len(group)):
             model = lmfit.Model(_gaussian_area, prefix=f"p{k}_") + model

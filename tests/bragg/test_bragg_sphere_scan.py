@@ -49,4 +49,4 @@ def test_no_false_peaks_on_500_sphere_curves():
     with ProcessPoolExecutor(max_workers=2) as pool:
         false = [hit for hits in pool.map(_false_peaks, _cases(N_CASES), chunksize=8) for hit in hits]
     print(f"false Bragg peaks: {len(false)} in {N_CASES} sphere curves")
-    assert false == []
+    assert false == [], false
