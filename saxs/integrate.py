@@ -203,7 +203,7 @@ def read_flat(path, shape) -> np.ndarray:
 
 
 #: Per-pixel statistics accepted for a dark stack.
-DARK_STATISTICS = ("median", "clipped_mean")
+from .defaults import DARK_STATISTICS  # noqa: E402 (one place defines the choices)
 
 
 @dataclass(frozen=True, eq=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import defaults as d
 from ._common import add_command
 
 EXAMPLES = """\
@@ -31,7 +32,8 @@ def register(subparsers) -> None:
     parser.add_argument("--mask", metavar="M", help="mask image (EDF/TIFF/.npy, nonzero = masked)")
     parser.add_argument("--dark", metavar="D", help="dark stack (raw file; per-pixel median) or .npy image")
     parser.add_argument("--flat", metavar="F", help="flat-field image (relative efficiency)")
-    parser.add_argument("--npt", type=int, default=1000, metavar="N", help="number of q bins (default 1000)")
+    parser.add_argument("--npt", type=int, default=d.NPT, metavar="N",
+                        help=f"number of q bins (default {d.NPT}, as the batch)")
     parser.add_argument("--normalize", choices=("i1", "i0", "none"), default="i1",
                         help="monitor to divide by (default i1, the transmitted flux)")
     parser.add_argument("--i0", type=float, help="explicit incident monitor value (all frames)")
@@ -41,9 +43,9 @@ def register(subparsers) -> None:
     parser.add_argument("--average-uncertainty", choices=("poisson", "max"), default="poisson",
                         help="uncertainty of the frame average: propagated Poisson (default) or the larger "
                              "of that and the frame-to-frame scatter")
-    parser.add_argument("--dark-statistic", choices=("median", "clipped_mean"), default="median",
-                        help="per-pixel statistic of the dark stack (default median; clipped_mean is unbiased "
-                             "for darks of a few counts and still rejects zingers)")
+    parser.add_argument("--dark-statistic", choices=d.DARK_STATISTICS, default=d.DARK_STATISTIC,
+                        help=f"per-pixel statistic of the dark stack (default {d.DARK_STATISTIC}, as the batch; "
+                             "clipped_mean is unbiased for darks of a few counts and still rejects zingers)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     parser.set_defaults(func=run)
 
