@@ -21,7 +21,7 @@ def register(subparsers) -> None:
             "Correct (dark, flat, mask, absolute solid angle, polarisation, monitor) and azimuthally "
             "integrate every frame of each raw file with pyFAI; average the frames. Writes OUTDIR/"
             "<stem>_reduced.h5 per input: one NXcanSAS SASentry per frame plus the average (the "
-            "root @default), and an I(t, q) NXdata. I is in arbitrary units: counts per steradian "
+            "root @default), and an I(t, q) NXdata; prints each file written on stdout (--json: the summary). I is in arbitrary units: counts per steradian "
             "per monitor count x NormalizationFactor. A file that fails is reported and skipped; the "
             "exit code is then non-zero."),
         examples=EXAMPLES,
@@ -93,6 +93,9 @@ def run(args) -> int:
             outputs.append({"input": str(path), "output": str(out), "frames": reduced.n_frames,
                             "frames_used": reduced.frames_used, "warnings": list(reduced.warnings)})
             log.info("%s -> %s (%d/%d frames)", path, out, reduced.frames_used, reduced.n_frames)
+            if not args.json:  # say what was written, one line per file, as it is written
+                print(f"wrote {out} ({reduced.frames_used}/{reduced.n_frames} frames, {options.npt} q bins)",
+                      flush=True)
         except InputError as exc:
             bad_input += 1
             failures.append({"input": str(path), "error": str(exc), "kind": "input"})
