@@ -38,11 +38,21 @@ def _text(value) -> str:
 
 
 def fit_group(path) -> str:
-    """Path of the fit result group in a sample file: ``<default entry>/fit``."""
+    """Path of the fit result group (``@program = "mcfit"``) in the default entry, or ``""``.
+
+    ``<entry>/fit`` in a batch sample file, ``<entry>/mcfit`` in a ``saxs fit`` file.
+    """
     import h5py
 
     with h5py.File(path, "r") as f:
-        return f"{_text(f.attrs['default'])}/fit"
+        entry = _text(f.attrs.get("default", ""))
+        if not entry or not isinstance(f.get(entry), h5py.Group):
+            return ""
+        for name in ("fit", "mcfit", *f[entry]):
+            g = f[entry].get(name)
+            if isinstance(g, h5py.Group) and _text(g.attrs.get("program", "")) == "mcfit":
+                return f"{entry}/{name}"
+    return ""
 
 
 def file_kind(path) -> str:
@@ -54,9 +64,8 @@ def file_kind(path) -> str:
         with h5py.File(path, "r") as f:
             if SERIES_ATTR in f.attrs:
                 return "series"
-            entry = _text(f.attrs.get("default", ""))
-            if entry and f"{entry}/fit" in f and _text(f[f"{entry}/fit"].attrs.get("program", "")) == "mcfit":
-                return "sample"
+        if fit_group(path):
+            return "sample"
     except OSError as exc:
         raise InputError(path, "file", "a readable HDF5 result file of saxs batch or saxs fit",
                          got=str(exc).split(":")[0]) from exc
