@@ -79,7 +79,10 @@ def run(args) -> int:
         for row in summary["tasks"]:
             reason = f" ({row['reason']})" if row["reason"] else ""
             print(f"{row['kind']:8s} {row['name']:24s} {row['status']}{reason}")
-        print(f"{summary['to_run']} task(s) to run")
+        if summary.get("refused"):
+            print(summary["note"])
+        else:
+            print(f"{summary['to_run']} task(s) to run")
     else:
         c = summary["counts"]
         print(f"{c['done']} sample(s) done, {c['skipped']} up to date, {c['failed']} failed; "
@@ -87,6 +90,10 @@ def run(args) -> int:
               f"(summary.json, figures/)")
         for f in summary["failed"]:
             print(f"FAILED {f['kind']} {f['name']}: {f['reason']}")
+        from ..pipeline.notes import format_warnings
+
+        for line in format_warnings(summary.get("warnings", [])):  # counted and shown, not only logged
+            print(line)
     if args.dry_run:
         return 0
     return int(summary["exit_code"])
