@@ -6,7 +6,7 @@ from ._common import add_command, emit_json
 
 EXAMPLES = """\
   saxs simulate demo && saxs batch demo -o demo-out          # the example beamtime, local processes
-  saxs batch /data/ihch1234 -c beamtime.toml -o results --workers 4
+  saxs batch demo -c beamtime.toml -o results --workers 4     # -c: relative to BEAMTIME_DIR
   saxs batch demo -o demo-out --workers 1                     # everything in this process (debugging)
   saxs batch demo -o demo-out --resume                        # finish an interrupted batch
   saxs batch demo -o demo-out --only 'cdse_T2*' --overwrite   # redo some samples

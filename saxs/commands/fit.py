@@ -10,9 +10,12 @@ from .. import defaults as d
 from ._common import add_command
 
 EXAMPLES = """\
-  saxs fit sample.h5 -o sample_fit.h5
-  saxs fit curve.dat --q-unit A^-1 -o fit.h5 --radius-range 0.3 10 --log-radius --json
-  saxs fit clusters.h5 -o fit.h5 --q-range 0.5 6 --range 0.5 1.5 --range 1.5 10 --contrast 35 --seed 7
+  saxs fit demo-out/samples/cdse_T220.h5 -o T220_fit.h5 --radius-range 0.3 4     # seconds; converges
+  saxs fit subtracted/cdse_T220.h5 -o fit.h5 --radius-range 0.3 4 --log-radius --repetitions 4 --json
+  saxs fit demo-out/samples/cdse_T240.h5 -o T240_fit.h5 --q-range 0.5 6 --radius-range 0.3 4 \\
+      --range 0.5 1.5 --range 1.5 4 --contrast 34.4 --seed 7
+  (text curves too: saxs fit curve.dat --q-unit A^-1 ...; a radius range wider than the clusters
+  needs more --max-steps, or --log-radius)
 """
 
 #: mcfit parameter -> what the user typed.

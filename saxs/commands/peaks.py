@@ -5,10 +5,10 @@ from __future__ import annotations
 from ._common import add_command
 
 EXAMPLES = """\
-  saxs peaks agbh.h5 --q-range 0.5 10 --json
+  saxs peaks demo-out/samples/precursor_T025.h5 --q-range 0.5 6 --json
   saxs peaks demo-out/samples/precursor_T*.h5 --by temperature_C
   saxs peaks demo-out/samples/precursor_T*.h5 --by temperature --json   # alias of temperature_C
-  saxs peaks a.dat b.dat c.dat --q-unit A^-1 --values 25 50 100 -o peaks.h5
+  saxs peaks reduced/precursor_T*_reduced.h5 --values 25 50 100 -o peaks.h5   # reduce outputs, values given
 """
 
 DESCRIPTION = """\

@@ -6,10 +6,13 @@ from .. import defaults as d
 from ._common import add_command
 
 EXAMPLES = """\
-  saxs reduce raw/sample_00012.h5 -o reduced/
-  saxs reduce raw/*.h5 --poni calibrations/2026-11.poni --mask calibrations/eiger_mask.edf \\
-      --dark raw/dark_00001.h5 --npt 1500 -o reduced/ --json
-  saxs reduce old/run_0001.edf --normalize i0 --i0 125000 -o reduced/
+  saxs reduce demo/raw/cdse_T220_0000.h5 -o reduced-header/          # geometry from the raw header
+  saxs reduce demo/raw/cdse_T2*.h5 demo/raw/precursor_T*.h5 demo/raw/solvent_ode_0000.h5 demo/raw/empty_*.h5 \\
+      demo/raw/glassy_carbon_0000.h5 demo/raw/water_0000.h5 --poni demo/calibrations/geometry.poni \\
+      --mask demo/calibrations/mask.edf --dark demo/raw/dark_0000.h5 --flat demo/calibrations/flat.edf \\
+      --npt 400 -o reduced/ --json                 # not the dark itself: it has no monitor to divide by
+  saxs reduce demo/raw/water_0000.h5 --poni demo/calibrations/geometry.poni --normalize i0 --i0 125000 \\
+      -o reduced-i0/                                    # a given incident monitor (EDF files alike)
 """
 
 
