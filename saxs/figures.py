@@ -136,7 +136,13 @@ def _curve_figure(path: Path):
     entry = curve.provenance.get("input_entry", "")
     return plotting.figure_single(plotting.plot_curve_fit, curve.q_nm, curve.intensity, curve.sigma,
                                   intensity_unit=curve.intensity_unit, label=f"{entry} (+- 1 sigma)",
-                                  title=f"{path.stem}: I(q)")
+                                  title=f"{path.stem}: I(q){_hidden(curve.intensity)}")
+
+
+def _hidden(intensity) -> str:
+    """Title note for the points a log axis cannot show."""
+    n = int(np.count_nonzero(~(np.asarray(intensity) > 0)))
+    return f" ({n} points <= 0 not drawn)" if n else ""
 
 
 def _frames_figure(path: Path, *, most: int = 12):
@@ -160,7 +166,8 @@ def _frames_figure(path: Path, *, most: int = 12):
         return ax
 
     shown = "" if len(chosen) == len(frames) else f" ({len(chosen)} of {len(frames)} shown)"
-    return plotting.figure_single(draw, title=f"{path.stem}: {len(frames)} frames and their average{shown}")
+    return plotting.figure_single(draw, title=f"{path.stem}: {len(frames)} frames and their average{shown}"
+                                              f"{_hidden(average.intensity)}")
 
 
 # --------------------------------------------------------------------------- saxs series / peaks files

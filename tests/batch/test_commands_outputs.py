@@ -116,6 +116,11 @@ def test_plot_curve_shows_the_files_own_points(made):
     np.testing.assert_array_equal(x, q[good])  # same points, exactly: nothing resampled
     np.testing.assert_array_equal(y, i[good])
     assert ax.get_ylabel() == "I(q) (arbitrary units)" and ax.get_xscale() == "log"
+    # points a log axis cannot show are counted in the title (independent count with h5py)
+    with h5py.File(made["subtracted"], "r") as f:
+        n_hidden = int(np.sum(~(f[f"{f.attrs['default']}/sasdata/I"][()] > 0)))
+    title = figure(made["subtracted"], "curve").axes[0].get_title()
+    assert (f"({n_hidden} points <= 0 not drawn)" in title) if n_hidden else ("not drawn" not in title)
     frames = figure(path, "frames").axes[0]
     with h5py.File(path, "r") as f:
         n_frames = sum(1 for k in f if k.startswith("frame"))
@@ -184,6 +189,10 @@ def test_series_keys_and_alias_rules(made):
     r = resolve_series_key(made["precursors"][1], "temperature")
     assert (r.key, r.value, r.alias) == ("temperature_C", 50.0, True)
     assert not resolve_series_key(made["precursors"][1], "temperature_C").alias
+    # saxs series reads batch files by the same rule (its own lookup first)
+    from saxs.series import series_value
+
+    assert series_value(made["precursors"][2], "temperature") == 100.0
     with pytest.raises(InputError, match="no numeric metadata"):
         resolve_series_key(made["beamtime"] / "beamtime.toml", "temperature")
 
