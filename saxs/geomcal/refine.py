@@ -141,6 +141,11 @@ class GeometryCalibration:
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     @property
+    def tilt_plan_rotation_deg(self) -> float:
+        """The old, misspelled name of :attr:`tilt_plane_rotation_deg` (kept for code written against it)."""
+        return self.tilt_plane_rotation_deg
+
+    @property
     def rotations_rad(self) -> tuple:
         """pyFAI rotations (rot1, rot2, rot3), rad."""
         return (self.poni["rot1"], self.poni["rot2"], self.poni["rot3"])
