@@ -12,4 +12,8 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
+from ._pyfai import quiet_opencl_notice as _quiet_opencl_notice
+
+_quiet_opencl_notice()  # before any saxs module imports pyFAI (see saxs/_pyfai.py)
+
 __all__ = ["__version__"]

@@ -12,7 +12,7 @@ Layout (version 1)::
     version = 1
     title = "Simulated CdSe beamtime"
 
-    [instrument]                       # every key optional
+    [instrument]                       # every key optional (npt, dark_statistic: saxs/defaults.py)
     poni = "calibrations/geometry.poni"
     mask = "calibrations/mask.edf"
     dark = "raw/dark_*.h5"             # a pattern or a list of patterns
@@ -49,7 +49,7 @@ Layout (version 1)::
     [samples.metadata]                 # numbers or strings; series are ordered by one of them
     nucleation_temperature_C = 190.0
 
-    [fit]                              # optional; defaults below
+    [fit]                              # optional; unset keys take saxs/defaults.py (as saxs fit)
     q_range_nm = [0.3, 6.0]
     radius_range_nm = [0.3, 4.0]
     contributions = 300
@@ -88,6 +88,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
+from . import defaults
 from .errors import InputError
 
 #: The beamtime file version this code writes and reads natively.
@@ -117,10 +118,11 @@ class InstrumentConfig:
         Absolute glob patterns of the dark frames (median of the stack); empty: no dark.
     empty_beam : str or None
         Absolute glob pattern of the empty-beam measurement used for transmissions.
-    npt : int or None
-        Number of integration points; ``None``: the reduction's default.
+    npt : int
+        Number of integration points (default :data:`saxs.defaults.NPT`, as ``saxs reduce``).
     dark_statistic : str
-        ``"median"`` (default) or ``"clipped_mean"`` of the dark stack; the median of a few
+        ``"median"`` or ``"clipped_mean"`` of the dark stack (default
+        :data:`saxs.defaults.DARK_STATISTIC`, as ``saxs reduce``); the median of a few
         low-count Poisson darks is biased low (see :func:`saxs.integrate.read_dark`).
     """
 
@@ -129,8 +131,8 @@ class InstrumentConfig:
     dark: tuple[str, ...] = ()
     flat: Path | None = None
     empty_beam: str | None = None
-    npt: int | None = None
-    dark_statistic: str = "median"
+    npt: int = defaults.NPT
+    dark_statistic: str = defaults.DARK_STATISTIC
 
 
 @dataclass(frozen=True)
@@ -228,10 +230,11 @@ class FitConfig:
 
     Attributes
     ----------
-    q_range_nm : (float, float)
-        Fitted q range, 1/nm.
-    radius_range_nm : (float, float)
-        Radius range of the contributions, nm.
+    q_range_nm : (float, float) or None
+        Fitted q range, 1/nm; None (the default, as ``saxs fit``): the whole curve.
+    radius_range_nm : (float, float) or None
+        Radius range of the contributions, nm; None (the default, as ``saxs fit``): pi / q_max to
+        pi / q_min of the fitted range.
     contributions, repetitions, bins : int
         Number of spheres per repetition, of independent repetitions, of histogram bins.
     seed : int
@@ -246,16 +249,16 @@ class FitConfig:
         own sigma above the first and residuals' Durbin-Watson statistic below the second.
     """
 
-    q_range_nm: tuple[float, float] = (0.3, 6.0)
-    radius_range_nm: tuple[float, float] = (0.3, 4.0)
-    contributions: int = 300
-    repetitions: int = 10
+    q_range_nm: tuple[float, float] | None = defaults.FIT_Q_RANGE_NM
+    radius_range_nm: tuple[float, float] | None = defaults.FIT_RADIUS_RANGE_NM
+    contributions: int = defaults.FIT_CONTRIBUTIONS
+    repetitions: int = defaults.FIT_REPETITIONS
     seed: int = 20261124
     contrast_sld: float = 34.4
-    bins: int = 60
-    max_steps: int = 200_000
-    poor_fit_chi2_reduced: float = 3.0
-    poor_fit_durbin_watson: float = 1.0
+    bins: int = defaults.FIT_BINS
+    max_steps: int = defaults.FIT_MAX_STEPS
+    poor_fit_chi2_reduced: float = defaults.POOR_FIT_CHI2_REDUCED
+    poor_fit_durbin_watson: float = defaults.POOR_FIT_DURBIN_WATSON
 
 
 @dataclass(frozen=True)
@@ -353,8 +356,9 @@ def _migrate_v0_to_v1(doc: dict) -> dict:
     fit = doc.get("fit")
     if isinstance(fit, dict) and ("q_min_nm" in fit or "q_max_nm" in fit):
         fit = dict(fit)
-        q_min = fit.pop("q_min_nm", FitConfig.q_range_nm[0])
-        q_max = fit.pop("q_max_nm", FitConfig.q_range_nm[1])
+        # a missing bound is open (the data's end), as the whole curve is the default range
+        q_min = fit.pop("q_min_nm", 1e-9)
+        q_max = fit.pop("q_max_nm", 1e9)
         fit["q_range_nm"] = [q_min, q_max]
         doc["fit"] = fit
     doc["version"] = 1
@@ -459,7 +463,7 @@ class _Table:
             raise self.error(name, "a positive number", got=value)
         return float(value)
 
-    def number_range(self, name: str, default: tuple[float, float], *, positive: bool = True):
+    def number_range(self, name: str, default: tuple[float, float] | None, *, positive: bool = True):
         if name not in self.data:
             return default
         value = self.data[name]
@@ -503,8 +507,8 @@ def _instrument(doc, file) -> InstrumentConfig:
         raise t.error("empty_beam", "one path or glob pattern", got=t.data["empty_beam"])
     return InstrumentConfig(
         poni=t.path("poni"), mask=t.path("mask"), dark=t.patterns("dark", required=False), flat=t.path("flat"),
-        empty_beam=empty[0] if empty else None, npt=t.integer("npt", None, minimum=10),
-        dark_statistic=t.string("dark_statistic", choices=("median", "clipped_mean")) or "median",
+        empty_beam=empty[0] if empty else None, npt=t.integer("npt", defaults.NPT, minimum=10),
+        dark_statistic=t.string("dark_statistic", choices=defaults.DARK_STATISTICS) or defaults.DARK_STATISTIC,
     )
 
 

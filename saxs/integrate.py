@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .defaults import DARK_STATISTICS  # the per-pixel statistics a dark stack accepts
 from .errors import InputError
 from .geometry import Geometry, get_integrator
 
@@ -200,10 +201,6 @@ def read_mask(path, shape) -> np.ndarray:
 def read_flat(path, shape) -> np.ndarray:
     """Flat-field file -> float64 array (relative efficiency), shape ``shape``."""
     return np.asarray(read_image(path, shape, what="flat"), dtype=np.float64)
-
-
-#: Per-pixel statistics accepted for a dark stack.
-DARK_STATISTICS = ("median", "clipped_mean")
 
 
 @dataclass(frozen=True, eq=False)

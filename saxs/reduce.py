@@ -40,6 +40,7 @@ from .average import UNCERTAINTY_RULES, average_profiles
 from .errors import InputError
 from .frames import EXPOSURE_KEY, Monitors, header_float, open_raw
 from .geometry import Geometry
+from . import defaults
 from .integrate import DARK_STATISTICS, DEFAULT_METHOD, Corrections, integrate_frame, read_dark, read_flat, static_mask
 from .profile import Profile1D, SampleInfo
 
@@ -98,7 +99,7 @@ class ReductionOptions:
     mask: Path | None = None
     dark: Path | None = None
     flat: Path | None = None
-    npt: int = 1000
+    npt: int = defaults.NPT
     polarization_factor: float | None = None
     normalize: str = "i1"
     i0: float | tuple[float, ...] | None = None
@@ -106,7 +107,7 @@ class ReductionOptions:
     normalization_factor: float | None = None
     method: tuple[str, str, str] = DEFAULT_METHOD
     average_uncertainty: str = "poisson"
-    dark_statistic: str = "median"
+    dark_statistic: str = defaults.DARK_STATISTIC
 
     def __post_init__(self):
         for name in ("poni", "mask", "dark", "flat"):

@@ -95,9 +95,10 @@ def series_value(path, key: str) -> float:
                 break
         if not found:
             found = _find_key(h5, key, recursive=True)
-        if not found:
-            raise InputError(path, key, "a series value in the file's metadata (sassample, sasprocess/provenance, "
-                                        "or any dataset/attribute of that name); use --values otherwise")
+        if not found:  # the alias rule of saxs peaks (temperature -> temperature_C); else the keys the file has
+            from .metadata import resolve_series_key
+
+            return resolve_series_key(path, key).value
         found.sort(key=lambda item: item[0].count("/"))
         where, raw = found[0]
         value = _as_number(raw)

@@ -6,7 +6,7 @@ from ._common import add_command, emit_json
 
 EXAMPLES = """\
   saxs simulate demo && saxs batch demo -o demo-out          # the example beamtime, local processes
-  saxs batch /data/ihch1234 -c beamtime.toml -o results --workers 4
+  saxs batch demo -c beamtime.toml -o results --workers 4     # -c: relative to BEAMTIME_DIR
   saxs batch demo -o demo-out --workers 1                     # everything in this process (debugging)
   saxs batch demo -o demo-out --resume                        # finish an interrupted batch
   saxs batch demo -o demo-out --only 'cdse_T2*' --overwrite   # redo some samples
@@ -79,7 +79,10 @@ def run(args) -> int:
         for row in summary["tasks"]:
             reason = f" ({row['reason']})" if row["reason"] else ""
             print(f"{row['kind']:8s} {row['name']:24s} {row['status']}{reason}")
-        print(f"{summary['to_run']} task(s) to run")
+        if summary.get("refused"):
+            print(summary["note"])
+        else:
+            print(f"{summary['to_run']} task(s) to run")
     else:
         c = summary["counts"]
         print(f"{c['done']} sample(s) done, {c['skipped']} up to date, {c['failed']} failed; "
@@ -87,6 +90,10 @@ def run(args) -> int:
               f"(summary.json, figures/)")
         for f in summary["failed"]:
             print(f"FAILED {f['kind']} {f['name']}: {f['reason']}")
+        from ..pipeline.notes import format_warnings
+
+        for line in format_warnings(summary.get("warnings", [])):  # counted and shown, not only logged
+            print(line)
     if args.dry_run:
         return 0
     return int(summary["exit_code"])

@@ -21,8 +21,8 @@ def register(subparsers) -> None:
         "distance and centre are where the direct beam meets the detector, not pyFAI's PONI point.",
         examples="  saxs calibrate geometry tests/data/agbh/SAXS.hdf --dataset entry/data/data --calibrant AgBh \\\n"
         "      --wavelength-nm 0.04428 --detector Pilatus100k -o calibrations/agbh_pilatus100k.poni --json\n"
-        "  saxs calibrate geometry agbh_0001.edf --calibrant AgBh --wavelength-nm 0.0995 \\\n"
-        "      --distance-mm 1500 --center-px 1050 1100 --pixel-um 75 -o calibrations/id02.poni",
+        "  saxs calibrate geometry tests/data/agbh/SAXS.hdf --dataset entry/data/data --calibrant AgBh \\\n"
+        "      --wavelength-nm 0.04428 --detector Pilatus100k --tilt fix --max-rings 8 -o calibrations/agbh_notilt.poni",
     )
     parser.add_argument("frame", metavar="FRAME", help="calibrant frame: any format fabio reads, or HDF5")
     parser.add_argument("--calibrant", default="AgBh", help="pyFAI calibrant name (default: AgBh)")

@@ -8,12 +8,16 @@ sigma, and flag a poor fit (rule in :mod:`mcfit.quality`).
 
 from __future__ import annotations
 
+from .. import defaults as d
 from ._common import add_command
 
 EXAMPLES = """\
-  saxs fit sample.h5 -o sample_fit.h5
-  saxs fit curve.dat --q-unit A^-1 -o fit.h5 --radius-range 0.3 10 --log-radius --json
-  saxs fit clusters.h5 -o fit.h5 --q-range 0.5 6 --range 0.5 1.5 --range 1.5 10 --contrast 35 --seed 7
+  saxs fit demo-out/samples/cdse_T220.h5 -o T220_fit.h5 --radius-range 0.3 4     # seconds; converges
+  saxs fit subtracted/cdse_T220.h5 -o fit.h5 --radius-range 0.3 4 --log-radius --repetitions 4 --json
+  saxs fit demo-out/samples/cdse_T240.h5 -o T240_fit.h5 --q-range 0.5 6 --radius-range 0.3 4 \\
+      --range 0.5 1.5 --range 1.5 4 --contrast 34.4 --seed 7
+  (text curves too: saxs fit curve.dat --q-unit A^-1 ...; a radius range wider than the clusters
+  needs more --max-steps, or --log-radius)
 """
 
 #: mcfit parameter -> what the user typed.
@@ -43,16 +47,20 @@ def register(subparsers) -> None:
     parser.add_argument("-o", "--output", required=True, help="result file (HDF5, written atomically)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     parser.add_argument("--q-unit", default=None, choices=["nm^-1", "A^-1"], help="q unit of a text file (default nm^-1)")
-    parser.add_argument("--q-range", nargs=2, type=float, metavar=("MIN", "MAX"), help="fit only this q range (1/nm)")
+    parser.add_argument("--q-range", nargs=2, type=float, metavar=("MIN", "MAX"), default=d.FIT_Q_RANGE_NM,
+                        help="fit only this q range (1/nm; default: the whole curve, as the batch)")
     parser.add_argument("--q-bins", type=int, default=0, help="logarithmic re-binning of the data (0 = none)")
     parser.add_argument("--min-rel-sigma", type=float, default=0.01, help="minimum relative uncertainty (default 0.01)")
-    parser.add_argument("--radius-range", nargs=2, type=float, metavar=("MIN", "MAX"),
-                        help="radius range of the contributions, nm (default pi/q_max to pi/q_min)")
-    parser.add_argument("--contributions", type=int, default=300, help="contributions per repetition (default 300)")
-    parser.add_argument("--repetitions", type=int, default=10, help="independent repetitions (default 10)")
+    parser.add_argument("--radius-range", nargs=2, type=float, metavar=("MIN", "MAX"), default=d.FIT_RADIUS_RANGE_NM,
+                        help="radius range of the contributions, nm (default pi/q_max to pi/q_min, as the batch)")
+    parser.add_argument("--contributions", type=int, default=d.FIT_CONTRIBUTIONS,
+                        help=f"contributions per repetition (default {d.FIT_CONTRIBUTIONS})")
+    parser.add_argument("--repetitions", type=int, default=d.FIT_REPETITIONS,
+                        help=f"independent repetitions (default {d.FIT_REPETITIONS})")
     parser.add_argument("--seed", type=int, default=None, help="master seed (recorded; default: drawn and recorded)")
     parser.add_argument("--convergence", type=float, default=1.0, help="reduced chi-square criterion (default 1)")
-    parser.add_argument("--max-steps", type=int, default=200_000, help="maximum steps per repetition (default 200000)")
+    parser.add_argument("--max-steps", type=int, default=d.FIT_MAX_STEPS,
+                        help=f"maximum steps per repetition (default {d.FIT_MAX_STEPS})")
     parser.add_argument("--stop", choices=["extra", "mcsas"], default="extra",
                         help="extra (default): run further steps after the criterion is met (unbiased); "
                              "mcsas: stop the moment it is met")
@@ -61,18 +69,19 @@ def register(subparsers) -> None:
     parser.add_argument("--extra-factor", type=float, default=None,
                         help="--stop extra: further steps as a multiple of the steps it took to meet the "
                              "criterion (default 1: as many again)")
-    parser.add_argument("--bins", type=int, default=100, help="histogram bins (default 100)")
+    parser.add_argument("--bins", type=int, default=d.FIT_BINS, help=f"histogram bins (default {d.FIT_BINS})")
     parser.add_argument("--linear-bins", action="store_true", help="linear histogram bins (default logarithmic)")
     parser.add_argument("--range", nargs=2, type=float, action="append", metavar=("MIN", "MAX"),
                         help="radius range for statistics, nm (repeatable; default: everything)")
     parser.add_argument("--contrast", type=float, default=None,
                         help="SLD contrast in 1e-6 1/A^2: absolute volume fractions for data in 1/cm")
     parser.add_argument("--log-radius", action="store_true", help="draw radii log-uniformly")
-    parser.add_argument("--poor-fit-chi2", type=float, default=3.0,
-                        help="poor fit when reduced chi2 against the data's own sigma is above this (default 3) "
-                             "and the residuals are structured (--poor-fit-dw)")
-    parser.add_argument("--poor-fit-dw", type=float, default=1.0,
-                        help="structured residuals: Durbin-Watson statistic below this (default 1; 2 = independent)")
+    parser.add_argument("--poor-fit-chi2", type=float, default=d.POOR_FIT_CHI2_REDUCED,
+                        help="poor fit when reduced chi2 against the data's own sigma is above this "
+                             f"(default {d.POOR_FIT_CHI2_REDUCED:g}) and the residuals are structured (--poor-fit-dw)")
+    parser.add_argument("--poor-fit-dw", type=float, default=d.POOR_FIT_DURBIN_WATSON,
+                        help="structured residuals: Durbin-Watson statistic below this "
+                             f"(default {d.POOR_FIT_DURBIN_WATSON:g}; 2 = independent)")
     parser.set_defaults(func=run)
 
 

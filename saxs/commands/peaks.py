@@ -5,9 +5,10 @@ from __future__ import annotations
 from ._common import add_command
 
 EXAMPLES = """\
-  saxs peaks agbh.h5 --q-range 0.5 10 --json
-  saxs peaks cdmyr_25C.h5 cdmyr_50C.h5 cdmyr_100C.h5 --by temperature --json
-  saxs peaks a.dat b.dat c.dat --q-unit A^-1 --values 25 50 100 -o peaks.h5
+  saxs peaks demo-out/samples/precursor_T025.h5 --q-range 0.5 6 --json
+  saxs peaks demo-out/samples/precursor_T*.h5 --by temperature_C
+  saxs peaks demo-out/samples/precursor_T*.h5 --by temperature --json   # alias of temperature_C
+  saxs peaks reduced/precursor_T*_reduced.h5 --values 25 50 100 -o peaks.h5   # reduce outputs, values given
 """
 
 DESCRIPTION = """\
@@ -19,9 +20,12 @@ lattice parameter (lamellar d = 2 pi / q1) from a weighted fit of all indexed or
 maxima of the background are listed apart (broad_maxima), never as peaks.
 
 With several files, peaks are tracked across them: the series value of each file comes from
---values, or from --by KEY ('temperature' = the NXcanSAS sample temperature; any other KEY is
-looked up in the entry's provenance, e.g. a key written by 'saxs reduce'), or else the file
-order (0, 1, 2, ...). Each track gives its area +- sigma per file and 'vanishes_at', the first
+--values, or from --by KEY, or else the file order (0, 1, 2, ...). KEY is a numeric key the
+file carries: the sample metadata of a 'saxs batch' file (e.g. temperature_C), the NXcanSAS
+sample temperature (as temperature_C), or a provenance value of 'saxs reduce' / 'saxs subtract'
+(e.g. exposure_s, i1, geometry/distance_mm). Alias: a KEY without its unit suffix reads the one
+key that adds it (temperature -> temperature_C), and says so on stderr. An unknown KEY is an
+error (exit 2) that lists the keys the file has. Each track gives its area +- sigma per file and 'vanishes_at', the first
 series value from which on the peak is no longer significant (melting).
 
 JSON (--json): {"files": [{"file", "peaks": [{"q_nm", "q_nm_std", "fwhm_nm", "area",
@@ -50,66 +54,13 @@ def register(subparsers) -> None:
                              "standard deviations (default 0.005)")
     series = parser.add_mutually_exclusive_group()
     series.add_argument("--by", metavar="KEY", default=None,
-                        help="series value of each file from its metadata: 'temperature' or a provenance key")
+                        help="series value of each file from its metadata (e.g. temperature_C; 'temperature' is its alias); "
+                             "an unknown KEY lists the keys the file has")
     series.add_argument("--values", nargs="+", type=float, metavar="V", default=None,
                         help="series value of each DATA file, in order")
     parser.add_argument("-o", "--output", metavar="OUT.h5", default=None, help="write peaks, phases, tracks (HDF5)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     parser.set_defaults(func=run)
-
-
-def series_value(profile, key: str, path) -> float:
-    """The series value ``key`` of a loaded curve: sample temperature or a provenance entry.
-
-    ``temperature`` (or ``temperature_C``) reads the NXcanSAS sample temperature; any other key
-    is looked up in the provenance, first at the top level, then in nested collections
-    (``upstream`` holds what the writer recorded); ``a/b`` names a nested entry.
-
-    Raises
-    ------
-    InputError
-        If the key is missing or not a number.
-    """
-    import math
-
-    from ..errors import InputError
-
-    if key in ("temperature", "temperature_C"):
-        value = profile.sample.temperature_C
-        if value is None:
-            raise InputError(path, "sassample/temperature", "a sample temperature for --by temperature", got="missing")
-        return float(value)
-
-    def lookup(mapping, parts):
-        node = mapping
-        for part in parts:
-            if not hasattr(node, "get") or part not in node:
-                return None
-            node = node[part]
-        return node
-
-    def search(mapping, name):
-        if not hasattr(mapping, "items"):
-            return None
-        if name in mapping:
-            return mapping[name]
-        for value in mapping.values():
-            found = search(value, name)
-            if found is not None:
-                return found
-        return None
-
-    value = lookup(profile.provenance, key.split("/")) if "/" in key else search(profile.provenance, key)
-    if value is None:
-        raise InputError(path, key, f"a numeric series value '{key}' in the sample metadata or provenance",
-                         got="missing")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InputError(path, key, "a number", got=value) from None
-    if not math.isfinite(number):
-        raise InputError(path, key, "a finite number", got=value)
-    return number
 
 
 def _order_of(q_nm: float, phase) -> int | None:
@@ -124,6 +75,7 @@ def _order_of(q_nm: float, phase) -> int | None:
 
 def run(args) -> int:
     import logging
+    import sys
 
     from ..bragg import PeakSettings, find_peaks, index_peaks, track_peaks
     from ..errors import InputError
@@ -150,6 +102,16 @@ def run(args) -> int:
                 raise InputError(None, "--q-unit", "nm^-1 or A^-1", got=args.q_unit) from None
         q_range = (args.q_range[0] * factor, args.q_range[1] * factor)  # in 1/nm from here on
 
+    resolved = []
+    if args.by is not None:  # before any work: an unknown key is bad input
+        from ..metadata import resolve_series_key
+
+        resolved = [resolve_series_key(path, args.by) for path in args.data]
+        for path, r in zip(args.data, resolved):
+            if r.alias:
+                print(f"saxs peaks: {path}: --by {args.by} reads '{r.key}' ({r.location}), its alias",
+                      file=sys.stderr)
+
     profiles, searches, phases = [], [], []
     for path in args.data:
         profile = load_profile(path, q_unit=args.q_unit)
@@ -163,7 +125,9 @@ def run(args) -> int:
     if args.values is not None:
         values, series_key = [float(v) for v in args.values], "values"
     elif args.by is not None:
-        values, series_key = [series_value(p, args.by, path) for p, path in zip(profiles, args.data)], args.by
+        values = [r.value for r in resolved]
+        read = sorted({r.key for r in resolved})
+        series_key = read[0] if len(read) == 1 else args.by  # the key read (temperature_C for its alias)
     else:
         values, series_key = [float(k) for k in range(len(args.data))], "index"
     tracks = track_peaks(profiles, searches, values) if len(args.data) > 1 else []

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from .. import defaults as d
 from ._common import add_command
 
 EXAMPLES = """\
-  saxs reduce raw/sample_00012.h5 -o reduced/
-  saxs reduce raw/*.h5 --poni calibrations/2026-11.poni --mask calibrations/eiger_mask.edf \\
-      --dark raw/dark_00001.h5 --npt 1500 -o reduced/ --json
-  saxs reduce old/run_0001.edf --normalize i0 --i0 125000 -o reduced/
+  saxs reduce demo/raw/cdse_T220_0000.h5 -o reduced-header/          # geometry from the raw header
+  saxs reduce demo/raw/cdse_T2*.h5 demo/raw/precursor_T*.h5 demo/raw/solvent_ode_0000.h5 demo/raw/empty_*.h5 \\
+      demo/raw/glassy_carbon_0000.h5 demo/raw/water_0000.h5 --poni demo/calibrations/geometry.poni \\
+      --mask demo/calibrations/mask.edf --dark demo/raw/dark_0000.h5 --flat demo/calibrations/flat.edf \\
+      --npt 400 -o reduced/ --json                 # not the dark itself: it has no monitor to divide by
+  saxs reduce demo/raw/water_0000.h5 --poni demo/calibrations/geometry.poni --normalize i0 --i0 125000 \\
+      -o reduced-i0/                                    # a given incident monitor (EDF files alike)
 """
 
 
@@ -20,7 +24,7 @@ def register(subparsers) -> None:
             "Correct (dark, flat, mask, absolute solid angle, polarisation, monitor) and azimuthally "
             "integrate every frame of each raw file with pyFAI; average the frames. Writes OUTDIR/"
             "<stem>_reduced.h5 per input: one NXcanSAS SASentry per frame plus the average (the "
-            "root @default), and an I(t, q) NXdata. I is in arbitrary units: counts per steradian "
+            "root @default), and an I(t, q) NXdata; prints each file written on stdout (--json: the summary). I is in arbitrary units: counts per steradian "
             "per monitor count x NormalizationFactor. A file that fails is reported and skipped; the "
             "exit code is then non-zero."),
         examples=EXAMPLES,
@@ -31,7 +35,8 @@ def register(subparsers) -> None:
     parser.add_argument("--mask", metavar="M", help="mask image (EDF/TIFF/.npy, nonzero = masked)")
     parser.add_argument("--dark", metavar="D", help="dark stack (raw file; per-pixel median) or .npy image")
     parser.add_argument("--flat", metavar="F", help="flat-field image (relative efficiency)")
-    parser.add_argument("--npt", type=int, default=1000, metavar="N", help="number of q bins (default 1000)")
+    parser.add_argument("--npt", type=int, default=d.NPT, metavar="N",
+                        help=f"number of q bins (default {d.NPT}, as the batch)")
     parser.add_argument("--normalize", choices=("i1", "i0", "none"), default="i1",
                         help="monitor to divide by (default i1, the transmitted flux)")
     parser.add_argument("--i0", type=float, help="explicit incident monitor value (all frames)")
@@ -41,9 +46,9 @@ def register(subparsers) -> None:
     parser.add_argument("--average-uncertainty", choices=("poisson", "max"), default="poisson",
                         help="uncertainty of the frame average: propagated Poisson (default) or the larger "
                              "of that and the frame-to-frame scatter")
-    parser.add_argument("--dark-statistic", choices=("median", "clipped_mean"), default="median",
-                        help="per-pixel statistic of the dark stack (default median; clipped_mean is unbiased "
-                             "for darks of a few counts and still rejects zingers)")
+    parser.add_argument("--dark-statistic", choices=d.DARK_STATISTICS, default=d.DARK_STATISTIC,
+                        help=f"per-pixel statistic of the dark stack (default {d.DARK_STATISTIC}, as the batch; "
+                             "clipped_mean is unbiased for darks of a few counts and still rejects zingers)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     parser.set_defaults(func=run)
 
@@ -91,6 +96,9 @@ def run(args) -> int:
             outputs.append({"input": str(path), "output": str(out), "frames": reduced.n_frames,
                             "frames_used": reduced.frames_used, "warnings": list(reduced.warnings)})
             log.info("%s -> %s (%d/%d frames)", path, out, reduced.frames_used, reduced.n_frames)
+            if not args.json:  # say what was written, one line per file, as it is written
+                print(f"wrote {out} ({reduced.frames_used}/{reduced.n_frames} frames, {options.npt} q bins)",
+                      flush=True)
         except InputError as exc:
             bad_input += 1
             failures.append({"input": str(path), "error": str(exc), "kind": "input"})

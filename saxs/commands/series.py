@@ -5,9 +5,9 @@ from __future__ import annotations
 from ._common import add_command
 
 EXAMPLES = """\
-  saxs series fit_190C.h5 fit_200C.h5 fit_210C.h5 --by temperature -o steps.h5 --figure steps.png
-  saxs series fits/*.h5 --by nucleation_temperature_C --json
-  saxs series a.h5 b.h5 c.h5 --values 1.5 3 6 --json
+  saxs series demo-out/samples/cdse_T2[0-4]0.h5 --by nucleation_temperature_C -o steps.h5 --figure steps.png
+  saxs series demo-out/samples/cdse_T*.h5 --by nucleation_temperature_C --json
+  saxs series T220_fit.h5 T240_fit.h5 --values 220 240 --json     # files of 'saxs fit', values given
 """
 
 

@@ -8,8 +8,10 @@ from ._common import add_command, emit_json
 
 EXAMPLES = """\
   saxs simulate demo                      # small CdSe + precursor beamtime (a few MB, seconds)
-  saxs simulate demo --seed 7 --frames 10 --json
-  saxs simulate bench --preset full       # full-size Eiger2 4M frames for benchmarks
+  saxs simulate demo-seed7 --seed 7 --frames 10 --json
+  saxs simulate bench --preset full       # full-size Eiger2 4M frames for benchmarks (minutes, GBs)
+(the examples of the other commands run in the folder holding demo/ and demo-out/ of
+'saxs simulate demo && saxs batch demo -o demo-out', one after the other)
 """
 
 

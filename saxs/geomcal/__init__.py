@@ -5,7 +5,7 @@ Modules in data-flow order: :mod:`.reader` (frame, mask, header geometry) -> :mo
 quality checks) -> :mod:`.output` (PONI 2.1, report, figure, JSON summary).
 """
 
-from .output import format_report, plot_calibration, save_figure, summary_dict, write_poni, write_report
+from .output import format_report, plot_calibration, read_summary, save_figure, summary_dict, write_poni, write_report
 from .reader import CalibrantFrame, RoughGeometry, read_calibrant_frame
 from .refine import GeometryCalibration, QualityLimits, calibrate_geometry
 from .rings import CoarseMatch, ControlPoints, coarse_search, extract_control_points
@@ -13,5 +13,5 @@ from .rings import CoarseMatch, ControlPoints, coarse_search, extract_control_po
 __all__ = [
     "CalibrantFrame", "CoarseMatch", "ControlPoints", "GeometryCalibration", "QualityLimits", "RoughGeometry",
     "calibrate_geometry", "coarse_search", "extract_control_points", "format_report", "plot_calibration",
-    "read_calibrant_frame", "save_figure", "summary_dict", "write_poni", "write_report",
+    "read_calibrant_frame", "read_summary", "save_figure", "summary_dict", "write_poni", "write_report",
 ]

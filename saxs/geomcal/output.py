@@ -42,6 +42,31 @@ def write_poni(calibration: GeometryCalibration, path) -> Path:
     return _readable(path)
 
 
+#: Keys of the JSON summary renamed since they were first written: old name -> current name.
+RENAMED_SUMMARY_KEYS = {"tilt_plan_rotation_deg": "tilt_plane_rotation_deg"}
+
+
+def read_summary(source) -> dict:
+    """A JSON summary of ``saxs calibrate geometry --json`` (a file, its text or the parsed dict).
+
+    Summaries written before a key was renamed are read with the current name
+    (:data:`RENAMED_SUMMARY_KEYS`: ``tilt_plan_rotation_deg`` is now ``tilt_plane_rotation_deg``).
+    """
+    import json
+
+    if isinstance(source, dict):
+        summary = dict(source)
+    else:
+        text = str(source)
+        if not text.lstrip().startswith("{"):
+            text = Path(source).read_text(encoding="utf-8")
+        summary = json.loads(text)
+    for old, new in RENAMED_SUMMARY_KEYS.items():
+        if old in summary:
+            summary.setdefault(new, summary.pop(old))
+    return summary
+
+
 def summary_dict(calibration: GeometryCalibration, *, poni_path=None, report_path=None, figure_path=None) -> dict:
     """The ``--json`` summary (Fit2D-style centre and distance, pyFAI rotations)."""
     return {
@@ -55,7 +80,7 @@ def summary_dict(calibration: GeometryCalibration, *, poni_path=None, report_pat
         "rotations_rad": list(calibration.rotations_rad),
         "rotations_sigma_rad": [calibration.poni_sigma["rot1"], calibration.poni_sigma["rot2"], 0.0],
         "tilt_deg": calibration.tilt_deg,
-        "tilt_plan_rotation_deg": calibration.tilt_plan_rotation_deg,
+        "tilt_plane_rotation_deg": calibration.tilt_plane_rotation_deg,
         "tilt_refined": calibration.tilt_refined,
         "wavelength_nm": calibration.wavelength_nm,
         "pixel_um": [calibration.pixel_x_um, calibration.pixel_y_um],
@@ -93,7 +118,7 @@ def format_report(calibration: GeometryCalibration, *, frame_path=None) -> str:
         f"  beam centre x (column)            {c.center_x_px:10.3f} +- {c.center_x_sigma_px:.3f} px",
         f"  beam centre y (row)               {c.center_y_px:10.3f} +- {c.center_y_sigma_px:.3f} px",
         f"  tilt                              {c.tilt_deg:10.3f} +- {c.tilt_sigma_deg:.3f} deg "
-        f"(plane rotation {c.tilt_plan_rotation_deg:.1f} deg){'' if c.tilt_refined else ' (fixed)'}",
+        f"(plane rotation {c.tilt_plane_rotation_deg:.1f} deg){'' if c.tilt_refined else ' (fixed)'}",
         "pyFAI PONI parameters:",
         f"  dist  {p['dist']:.6f} +- {s['dist']:.6f} m",
         f"  poni1 {p['poni1']:.6f} +- {s['poni1']:.6f} m",

@@ -71,7 +71,7 @@ class GeometryCalibration:
     distance_mm, center_x_px, center_y_px : float
         Fit2D-style: sample to beam-centre distance and where the direct beam meets the
         detector (pixels of the stored frame, first pixel centre 0.5).
-    tilt_deg, tilt_plan_rotation_deg : float
+    tilt_deg, tilt_plane_rotation_deg : float
         Fit2D tilt and tilt-plane rotation.
     distance_sigma_mm, center_x_sigma_px, center_y_sigma_px, tilt_sigma_deg : float
         One-sigma uncertainties propagated from the fit.
@@ -113,7 +113,7 @@ class GeometryCalibration:
     center_x_px: float
     center_y_px: float
     tilt_deg: float
-    tilt_plan_rotation_deg: float
+    tilt_plane_rotation_deg: float
     distance_sigma_mm: float
     center_x_sigma_px: float
     center_y_sigma_px: float
@@ -139,6 +139,11 @@ class GeometryCalibration:
     def __post_init__(self):
         for name in ("poni", "poni_sigma", "points_per_ring", "ring_q_ratio", "coarse"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+
+    @property
+    def tilt_plan_rotation_deg(self) -> float:
+        """The old, misspelled name of :attr:`tilt_plane_rotation_deg` (kept for code written against it)."""
+        return self.tilt_plane_rotation_deg
 
     @property
     def rotations_rad(self) -> tuple:
@@ -553,7 +558,7 @@ def calibrate_geometry(frame: CalibrantFrame, *, calibrant: str = "AgBh", wavele
     return GeometryCalibration(
         poni=poni, poni_sigma=poni_sigma,
         distance_mm=float(f2d_values[0]), center_x_px=float(f2d_values[1]), center_y_px=float(f2d_values[2]),
-        tilt_deg=float(f2d_values[3]), tilt_plan_rotation_deg=float(f2d_values[4]),
+        tilt_deg=float(f2d_values[3]), tilt_plane_rotation_deg=float(f2d_values[4]),
         distance_sigma_mm=float(f2d_sigma[0]), center_x_sigma_px=float(f2d_sigma[1]),
         center_y_sigma_px=float(f2d_sigma[2]), tilt_sigma_deg=float(f2d_sigma[3]),
         pixel_x_um=float(start.pixel_x_um), pixel_y_um=float(start.pixel_y_um), wavelength_nm=float(wavelength_nm),

@@ -103,6 +103,7 @@ class PlannedTask:
     fingerprint: str = ""
     status: str = "todo"  # "todo", "up-to-date", "failed"
     reason: str = ""
+    existing: str = ""    # results already in OUTDIR: "" none, "up-to-date", "outdated" (other inputs/settings)
     needs: tuple[str, ...] = ()  # keys of tasks it depends on ("blank:x", "standard")
 
     @property
@@ -124,14 +125,22 @@ class BatchPlan:
     def describe(self) -> list[dict[str, Any]]:
         """One line per task: kind, name, status, reason, output (for ``--dry-run``)."""
         tasks = list(self.blanks.values()) + ([self.standard] if self.standard else []) + list(self.samples.values())
-        rows = [{"kind": t.kind, "name": t.name, "status": t.status, "reason": t.reason or None, "output": t.output}
-                for t in tasks]
-        rows += [{"kind": "series", "name": s.name, "status": "todo", "reason": None,
-                  "output": str(self.options.outdir / "series" / f"{s.name}.h5")} for s, _ in self.series]
+        rows = [{"kind": t.kind, "name": t.name, "status": t.status, "reason": t.reason or _plan_reason(t, self.options),
+                 "output": t.output, "existing": t.existing or None} for t in tasks]
+        for s, _ in self.series:  # a series is always (re)analysed from its members' files
+            output = Path(self.options.outdir) / "series" / f"{s.name}.h5"
+            rows.append({"kind": "series", "name": s.name, "status": "todo",
+                         "reason": "redone from its members' results" if output.exists() else None,
+                         "output": str(output), "existing": "outdated" if output.exists() else None})
         return rows
 
 
 # --------------------------------------------------------------------------- planning
+def _holds_results(outdir: Path) -> bool:
+    """Whether OUTDIR holds results of an earlier batch (then a run needs --resume or --overwrite)."""
+    return (outdir / SUMMARY_NAME).exists() or (outdir / "samples").exists()
+
+
 def _select(config: BeamtimeConfig, only) -> list:
     if not only:
         return list(config.samples)
@@ -177,11 +186,28 @@ def _stamps(files, base_dir) -> list[dict]:
     return [file_stamp(f, base_dir=base_dir) for f in files]
 
 
+def _plan_reason(task: PlannedTask, options: BatchOptions) -> str | None:
+    """Why a task of the plan runs or not, given the results already in OUTDIR (for ``--dry-run``)."""
+    if task.status == "up-to-date":
+        return "results up to date: skipped (--resume)"
+    if not task.existing:
+        return None
+    if options.overwrite:
+        return f"results {task.existing.replace('-', ' ')}: redone (--overwrite)"
+    if task.existing == "outdated":
+        return "results from other inputs or settings: redone (--resume)" if options.resume else \
+            "results from other inputs or settings: redone with --resume or --overwrite"
+    return "results up to date: skipped with --resume, redone with --overwrite"
+
+
 def _status(task: PlannedTask, options: BatchOptions, extra_outputs=()) -> None:
     if task.status == "failed":
         return
-    if options.resume and stored_fingerprint(task.output) == task.fingerprint and all(
-            Path(p).is_file() for p in extra_outputs):
+    if Path(task.output).exists():
+        current = stored_fingerprint(task.output) == task.fingerprint and all(
+            Path(p).is_file() for p in extra_outputs)
+        task.existing = "up-to-date" if current else "outdated"
+    if options.resume and task.existing == "up-to-date":
         task.status = "up-to-date"
 
 
@@ -198,8 +224,7 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
     out = Path(options.outdir)
     if options.resume and options.overwrite:
         raise InputError(None, "--resume/--overwrite", "at most one of the two")
-    if not options.dry_run and not (options.resume or options.overwrite) and (
-            (out / SUMMARY_NAME).exists() or (out / "samples").exists()):
+    if not options.dry_run and not (options.resume or options.overwrite) and _holds_results(out):
         raise InputError(out, "OUTDIR", "a new or empty folder (it holds results of an earlier batch: use "
                          "--resume to complete them or --overwrite to redo everything)")
     base = config.base_dir
@@ -421,7 +446,7 @@ def _skipped_sample_report(task: PlannedTask) -> dict[str, Any]:
     except (KeyError, ValueError, OSError, TypeError) as exc:  # written by another mcfit version
         log.warning("%s: key results not read back (%s); the file itself is up to date", task.key, exc)
         return report
-    return {**report, **fit_report(result)}
+    return {**report, **fit_report(result), "warnings": list(result.warnings)}  # the fit's, as stored with it
 
 
 def _run_phase(runner, tasks: list[PlannedTask], func, progress, results: dict[str, dict]) -> None:
@@ -468,8 +493,20 @@ def run_batch(config: BeamtimeConfig, options: BatchOptions) -> dict[str, Any]:
     plan = plan_batch(config, options)
     if options.dry_run:
         rows = plan.describe()
-        return {"dry_run": True, "beamtime": str(config.path), "outdir": str(options.outdir), "tasks": rows,
-                "to_run": sum(r["status"] == "todo" for r in rows)}
+        has_results = _holds_results(Path(options.outdir))
+        summary = {"dry_run": True, "beamtime": str(config.path), "outdir": str(options.outdir), "tasks": rows,
+                   "to_run": sum(r["status"] == "todo" for r in rows), "outdir_has_results": has_results,
+                   "refused": has_results and not (options.resume or options.overwrite)}
+        if summary["refused"]:  # the run would stop at its start: nothing runs, say what each flag would do
+            skip = sum(r["existing"] == "up-to-date" for r in rows)
+            for r in rows:
+                if r["status"] != "failed":
+                    r["status"] = "refused"
+            summary["to_run"] = 0
+            summary["note"] = (f"{options.outdir} holds results of an earlier batch: this run would be refused "
+                               f"(exit 2); with --resume {skip} task(s) would be skipped as up to date and the "
+                               f"others run; with --overwrite all {len(rows)} would run")
+        return summary
     outdir = Path(options.outdir)
     progress_wanted = sys.stderr.isatty() if options.progress is None else options.progress
     handlers = _setup_logging(outdir, progress_wanted)
@@ -504,6 +541,9 @@ def run_batch(config: BeamtimeConfig, options: BatchOptions) -> dict[str, Any]:
         finally:
             progress.close()
         summary = _summary(plan, results, series_jobs, outcomes, started_at, time.perf_counter() - started)
+        from .notes import group_warnings
+
+        summary["warnings"] = group_warnings(summary)
         write_text_atomic(outdir / SUMMARY_NAME, canonical_summary(summary))
         c = summary["counts"]
         log.info("finished in %.1f s: %d samples done, %d skipped (up to date), %d failed; %d of %d series; "

@@ -47,19 +47,26 @@ def _text(value) -> str:
 
 
 def fit_group(path) -> str:
-    """Path of the fit result group in a sample file: ``<default entry>/fit``."""
+    """Path of the fit result group (``@program = "mcfit"``) in the default entry, or ``""``.
+
+    ``<entry>/fit`` in a batch sample file, ``<entry>/mcfit`` in a ``saxs fit`` file.
+    """
     import h5py
 
     with h5py.File(path, "r") as f:
-        return f"{_text(f.attrs['default'])}/fit"
+        entry = _text(f.attrs.get("default", ""))
+        if not entry or not isinstance(f.get(entry), h5py.Group):
+            return ""
+        for name in ("fit", "mcfit", *f[entry]):
+            g = f[entry].get(name)
+            if isinstance(g, h5py.Group) and _text(g.attrs.get("program", "")) == "mcfit":
+                return f"{entry}/{name}"
+    return ""
 
 
 def has_fit(path) -> bool:
     """True when a sample file holds a fit result (a sample whose analysis is "peaks" has none)."""
-    import h5py
-
-    with h5py.File(path, "r") as f:
-        return fit_group(path) in f
+    return bool(fit_group(path))
 
 
 def file_kind(path) -> str:
@@ -71,10 +78,9 @@ def file_kind(path) -> str:
         with h5py.File(path, "r") as f:
             if SERIES_ATTR in f.attrs:
                 return "series"
-            entry = _text(f.attrs.get("default", ""))
-            if entry and f"{entry}/fit" in f and _text(f[f"{entry}/fit"].attrs.get("program", "")) == "mcfit":
+            if fit_group(path):
                 return "sample"
-            if entry and "fit_skipped" in f.attrs:  # a batch sample that was not fitted
+            if _text(f.attrs.get("default", "")) and "fit_skipped" in f.attrs:  # a batch sample that was not fitted
                 return "sample"
     except OSError as exc:
         raise InputError(path, "file", "a readable HDF5 result file of saxs batch or saxs fit",

@@ -101,8 +101,8 @@ class StandardJob:
 class FitOptions:
     """Options passed to :func:`mcfit.fit` (from the beamtime's ``[fit]``)."""
 
-    q_range_nm: tuple[float, float]
-    radius_range_nm: tuple[float, float]
+    q_range_nm: tuple[float, float] | None  # None: the whole curve
+    radius_range_nm: tuple[float, float] | None  # None: pi/q_max .. pi/q_min
     contributions: int
     repetitions: int
     bins: int

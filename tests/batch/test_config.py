@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 
+from saxs import defaults
 from saxs.config import CURRENT_VERSION, _migrate_v0_to_v1, load_beamtime, migrate
 from saxs.errors import InputError
 
@@ -63,7 +64,7 @@ def test_good_file_is_resolved_and_ordered(tmp_path):
     assert cfg.series[0].samples == ("s190", "s200")
     assert cfg.sample("s190").metadata["T_C"] == 190.0
     # defaults for unset fit keys, given ones kept
-    assert cfg.fit.q_range_nm == (0.3, 5.0) and cfg.fit.seed == 7 and cfg.fit.bins == 60
+    assert cfg.fit.q_range_nm == (0.3, 5.0) and cfg.fit.seed == 7 and cfg.fit.bins == defaults.FIT_BINS
     # globs expand sorted, only existing files
     files = cfg.resolve(cfg.sample("s190").files)
     assert [f.name for f in files] == ["s190_0000.h5", "s190_0001.h5"]

@@ -17,7 +17,7 @@ import pytest
 
 from geomcal_synth import simulate_agbh
 from saxs.cli import main
-from saxs.geomcal import read_calibrant_frame
+from saxs.geomcal import read_calibrant_frame, read_summary
 
 CENTER = (-10.0, 120.0)
 DISTANCE_MM = 600.0
@@ -55,8 +55,18 @@ def test_cli_edf_writes_poni_report_figure_and_json(tmp_path, simulated, capsys)
                  "-o", str(poni), "--json"])
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
-    for key in ("poni", "distance_mm", "center_px", "rotations_rad", "rings_used", "residual"):
+    for key in ("poni", "distance_mm", "center_px", "rotations_rad", "rings_used", "residual",
+                "tilt_plane_rotation_deg"):
         assert key in summary
+    assert "tilt_plan_rotation_deg" not in summary  # the misspelled key of older versions
+    # a summary written by an older version (misspelled key) still reads with the current name
+    old = {k: v for k, v in summary.items() if k != "tilt_plane_rotation_deg"}
+    old["tilt_plan_rotation_deg"] = summary["tilt_plane_rotation_deg"]
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    for source in (old, tmp_path / "old.json"):
+        upgraded = read_summary(source)
+        assert upgraded["tilt_plane_rotation_deg"] == summary["tilt_plane_rotation_deg"]
+        assert "tilt_plan_rotation_deg" not in upgraded
     assert summary["poni"] == str(poni)
     f2d = truth.getFit2D()
     assert summary["center_px"][0] == pytest.approx(f2d["centerX"], abs=0.1)

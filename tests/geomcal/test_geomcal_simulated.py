@@ -50,7 +50,8 @@ def test_refined_geometry_matches_truth(name):
     assert abs(result.tilt_deg - case.get("tilt_deg", 0.0)) < 0.1
     if case.get("tilt_deg", 0.0):
         assert result.tilt_refined
-        assert abs(result.tilt_plan_rotation_deg - case["tilt_plane_deg"]) < 5.0  # 0.1 deg tilt x ~5 deg
+        assert abs(result.tilt_plane_rotation_deg - case["tilt_plane_deg"]) < 5.0  # 0.1 deg tilt x ~5 deg
+        assert result.tilt_plan_rotation_deg == result.tilt_plane_rotation_deg  # the old name still reads
     else:
         assert not result.tilt_refined and result.rotations_rad == (0.0, 0.0, 0.0)
     for error, sigma in ((result.distance_mm - f2d["directDist"], result.distance_sigma_mm),

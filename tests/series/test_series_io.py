@@ -36,7 +36,7 @@ def test_series_value_lookup(reduced_file):
     assert series_value(reduced_file, "/sasentry01/sassample/temperature") == 215.0
     with pytest.raises(InputError, match="sample.h5: note.*a single finite number"):
         series_value(reduced_file, "note")
-    with pytest.raises(InputError, match="sample.h5: missing"):
+    with pytest.raises(InputError, match="sample.h5: --by missing: expected a series key this file has: .*time_s"):
         series_value(reduced_file, "missing")
     with pytest.raises(InputError, match="nothing.h5"):
         series_value(reduced_file.parent / "nothing.h5", "temperature")
