@@ -19,6 +19,7 @@ Layout (version 1)::
     flat = "calibrations/flat.edf"
     empty_beam = "raw/empty_beam_0000.h5"
     npt = 400
+    monitor = "counters"               # or "none": reduce without monitors (divide by the exposure time)
 
     [absolute]                         # optional: either a stored calibration ...
     calibration = "calibrations/absolute.toml"
@@ -113,6 +114,9 @@ class InstrumentConfig:
     dark_statistic : str
         ``"median"`` (default) or ``"clipped_mean"`` of the dark stack; the median of a few
         low-count Poisson darks is biased low (see :func:`saxs.integrate.read_dark`).
+    monitor : str
+        ``"counters"`` (default: the monitor counters of the master file or the scalers file; a
+        file without them is an error) or ``"none"`` (reduce unnormalised, like ``--no-monitor``).
     """
 
     poni: Path | None = None
@@ -122,6 +126,7 @@ class InstrumentConfig:
     empty_beam: str | None = None
     npt: int | None = None
     dark_statistic: str = "median"
+    monitor: str = "counters"
 
 
 @dataclass(frozen=True)
@@ -474,7 +479,7 @@ def _absolute(file: Path, relative: str) -> str:
 # --------------------------------------------------------------------------- sections
 def _instrument(doc, file) -> InstrumentConfig:
     t = _Table(doc.get("instrument", {}), file, "instrument", ("poni", "mask", "dark", "flat", "empty_beam", "npt",
-                                                                  "dark_statistic"))
+                                                                  "dark_statistic", "monitor"))
     empty = t.patterns("empty_beam", required=False)
     if len(empty) > 1:
         raise t.error("empty_beam", "one path or glob pattern", got=t.data["empty_beam"])
@@ -482,6 +487,7 @@ def _instrument(doc, file) -> InstrumentConfig:
         poni=t.path("poni"), mask=t.path("mask"), dark=t.patterns("dark", required=False), flat=t.path("flat"),
         empty_beam=empty[0] if empty else None, npt=t.integer("npt", None, minimum=10),
         dark_statistic=t.string("dark_statistic", choices=("median", "clipped_mean")) or "median",
+        monitor=t.string("monitor", choices=("counters", "none")) or "counters",
     )
 
 

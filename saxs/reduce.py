@@ -8,8 +8,17 @@ summed per q bin as in :mod:`saxs.integrate` (signal, variance and normalisation
 until the end). ``solid_angle_sr`` is the absolute pixel solid angle (sr), ``monitor`` the
 transmitted-flux monitor ``I1`` of the frame by default (``normalize="i0"``: incident flux;
 ``"none"``: 1). So I is "counts per steradian per monitor count" times ``NormalizationFactor``
-(header value, 1 when absent). A file without monitor values is divided by the exposure time
-only (counts per sr per second); that is logged as a warning and recorded as
+(header value, 1 when absent): ID02's own normalisation
+``I = (raw - dark) NormalizationFactor / (M Omega_abs P flat)`` (ewoksid02 ``norm``).
+
+The monitor M is the per-frame value of the counter that the header's ``HSI1`` names (a pin
+number or a counter name), read from the master file's ``measurement/`` or the LIMA file's scalers
+file, as recorded: **neither ``HSI1Factor`` nor the shutter correction ``(t - SOT + SCT)/(t - SOT)``
+is applied**, as in ewoksid02's ``norm`` step, so that our curves and the beamline's agree; both
+are copied to the provenance (``header_HSI1Factor``, ``header_ShutterOpeningTime``...) with
+``monitor_definition``. A file whose monitor cannot be found is an error naming the raw file, the
+key and the companion file looked for, unless ``no_monitor`` is set: then it is divided by the
+exposure time only (counts per sr per second), which is logged as a warning and recorded as
 ``provenance["normalization"] == "exposure only (no monitor values)"``. The Poisson variance of
 the raw counts (plus that of the dark estimate) is propagated through the same normalisation.
 
@@ -38,7 +47,8 @@ import numpy as np
 from . import __version__
 from .average import UNCERTAINTY_RULES, average_profiles
 from .errors import InputError
-from .frames import EXPOSURE_KEY, Monitors, header_float, open_raw
+from .id02 import Monitors, header_float, open_raw
+from .id02.base import MONITOR_DEFINITION
 from .geometry import Geometry
 from .integrate import DARK_STATISTICS, DEFAULT_METHOD, Corrections, integrate_frame, read_dark, read_flat, static_mask
 from .profile import Profile1D, SampleInfo
@@ -59,6 +69,11 @@ NORMALIZE_CHOICES = ("i1", "i0", "none")
 
 #: Header keys naming the mask / dark / flat files the acquisition used (recorded, not applied).
 HEADER_FILE_KEYS = ("MaskFileName", "DarkFileName", "FlatfieldFileName")
+
+#: Header keys recorded in the provenance but not applied (see the module docstring).
+HEADER_RECORDED_KEYS = ("HSI0", "HSI1", "HSTime", "HSI0Factor", "HSI1Factor", "ShutterOpeningTime",
+                        "ShutterClosingTime", "DetectorRotation_1", "DetectorRotation_2", "DetectorRotation_3",
+                        "BSize_1", "BSize_2")
 
 
 @dataclass(frozen=True)
@@ -92,6 +107,10 @@ class ReductionOptions:
     dark_statistic : {"median", "clipped_mean"}
         Per-pixel statistic of the dark stack (the median is biased low for darks of a few
         counts; see :func:`saxs.integrate.read_dark`).
+    scalers : Path or None
+        Scalers file of a LIMA file (default: ``<name>_scalers_<scan>_<sub>.h5`` beside it).
+    no_monitor : bool
+        Do not look for monitors: divide by the exposure time only (unnormalised by flux).
     """
 
     poni: Path | None = None
@@ -107,9 +126,11 @@ class ReductionOptions:
     method: tuple[str, str, str] = DEFAULT_METHOD
     average_uncertainty: str = "poisson"
     dark_statistic: str = "median"
+    scalers: Path | None = None
+    no_monitor: bool = False
 
     def __post_init__(self):
-        for name in ("poni", "mask", "dark", "flat"):
+        for name in ("poni", "mask", "dark", "flat", "scalers"):
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, Path(value))
@@ -190,6 +211,12 @@ def _explicit(value, n_frames: int, name: str) -> np.ndarray:
 
 
 def _monitors(raw, options: ReductionOptions) -> Monitors:
+    """The file's monitors, the explicit ones, or none at all (``no_monitor``)."""
+    if options.no_monitor:
+        return Monitors(i0=None, i1=None, exposure_s=raw.exposure_s(), source="none (--no-monitor)")
+    if options.i0 is not None and options.i1 is not None:
+        return Monitors(i0=_explicit(options.i0, raw.n_frames, "i0"), i1=_explicit(options.i1, raw.n_frames, "i1"),
+                        exposure_s=raw.exposure_s(), source="explicit")
     found = raw.monitors()
     if options.i0 is None and options.i1 is None:
         return found
@@ -238,56 +265,59 @@ def _read_only(*arrays) -> None:
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_dark(stamp, shape, statistic):
-    stack = read_dark(stamp[0], shape, statistic=statistic)
+def _cached_dark(stamp, shape, statistic, binning):
+    stack = read_dark(stamp[0], shape, statistic=statistic, binning=binning)
     _read_only(stack.dark, stack.variance, stack.invalid)
     return stack
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_flat(stamp, shape):
-    flat = read_flat(stamp[0], shape)
+def _cached_flat(stamp, shape, binning):
+    flat = read_flat(stamp[0], shape, binning=binning)
     _read_only(flat)
     return flat
 
 
-def _load_dark(path, shape, statistic):
+def _load_dark(path, shape, statistic, binning=(1, 1)):
     """The dark stack of ``path``, read once per process while the file is unchanged (a batch
     reduces many files against the same dark; its median over the stack is the costly part)."""
     stamp = _file_stamp(path)
     if stamp is None:
-        return read_dark(path, shape, statistic=statistic)
-    return _cached_dark(stamp, tuple(shape), statistic)
+        return read_dark(path, shape, statistic=statistic, binning=binning)
+    return _cached_dark(stamp, tuple(shape), statistic, tuple(binning))
 
 
-def _load_flat(path, shape):
+def _load_flat(path, shape, binning=(1, 1)):
     """The flat field of ``path``, read once per process while the file is unchanged."""
     stamp = _file_stamp(path)
     if stamp is None:
-        return read_flat(path, shape)
-    return _cached_flat(stamp, tuple(shape))
+        return read_flat(path, shape, binning=binning)
+    return _cached_flat(stamp, tuple(shape), tuple(binning))
 
 
 def _corrections(raw, geometry: Geometry, options: ReductionOptions, file_prov: dict,
                  warnings: list[str]) -> Corrections:
     header = raw.header
+    binning = raw.binning
     dark = dark_variance = dark_invalid = flat = None
     if options.dark is not None:
-        stack = _load_dark(options.dark, geometry.shape, options.dark_statistic)
+        stack = _load_dark(options.dark, geometry.shape, options.dark_statistic, binning)
         dark, dark_variance, dark_invalid, dark_exposure = stack.dark, stack.variance, stack.invalid, stack.exposure_s
         file_prov.update(dark_file=str(options.dark), dark_frames=stack.n_frames, dark_statistic=stack.statistic,
                          dark_exposure_s=dark_exposure, dark_invalid_pixels=int(dark_invalid.sum()))
-        exposure = header_float(header, EXPOSURE_KEY, raw.path, required=False)
+        exposures = raw.exposure_s()
+        exposure = float(np.nanmean(exposures)) if np.isfinite(exposures).any() else None
         if exposure is not None and np.isfinite(dark_exposure) and not math.isclose(exposure, dark_exposure,
                                                                                       rel_tol=0.01):
-            message = (f"{raw.path}: ExposureTime {exposure:g} s differs from the dark's ({options.dark}: "
+            message = (f"{raw.path}: exposure time {exposure:g} s differs from the dark's ({options.dark}: "
                        f"{dark_exposure:g} s); the dark is subtracted unscaled")
             log.warning(message)
             warnings.append(message)
     if options.flat is not None:
-        flat = _load_flat(options.flat, geometry.shape)
+        flat = _load_flat(options.flat, geometry.shape, binning)
         file_prov["flat_file"] = str(options.flat)
-    mask = static_mask(geometry, mask_file=options.mask, flat=flat, dark_invalid=dark_invalid)
+    mask = static_mask(geometry, mask_file=options.mask, flat=flat, dark_invalid=dark_invalid, binning=binning)
+    file_prov["binning"] = list(binning)
     if mask.all():
         raise InputError(options.mask or options.flat or raw.path, "mask", "at least one unmasked pixel",
                          got="every pixel masked")
@@ -319,15 +349,17 @@ def _geometry(raw, options: ReductionOptions) -> Geometry:
     return geometry
 
 
-def reduce_file(path, options: ReductionOptions | None = None) -> ReducedData:
-    """Reduce every frame of one raw file and average them.
+def reduce_file(path, options: ReductionOptions | None = None, *, scan: int | None = None) -> ReducedData:
+    """Reduce every frame of one raw file (or one scan of a master file) and average them.
 
     Parameters
     ----------
     path : str or os.PathLike
-        Raw LIMA HDF5 or EDF file.
+        BLISS master file, LIMA HDF5 or EDF file.
     options : ReductionOptions, optional
         Defaults: header geometry, no dark/flat/mask file, 1000 bins, I1 normalisation.
+    scan : int, optional
+        Scan of a master file (required when it has more than one).
 
     Returns
     -------
@@ -344,7 +376,7 @@ def reduce_file(path, options: ReductionOptions | None = None) -> ReducedData:
     options = options or ReductionOptions()
     path = Path(path)
     warnings: list[str] = []
-    with open_raw(path) as raw:
+    with open_raw(path, scan=scan, scalers=options.scalers) as raw:
         geometry = _geometry(raw, options)
         monitors = _monitors(raw, options)
         divisors, norm_label = _normalizers(raw.path, monitors, options, warnings)
@@ -356,7 +388,9 @@ def reduce_file(path, options: ReductionOptions | None = None) -> ReducedData:
                 raise InputError(raw.path, "NormalizationFactor", "a positive number",
                                  got=raw.header["NormalizationFactor"])
         file_prov: dict[str, Any] = {
-            "input_file": str(path), "input_format": raw.format, "n_frames": raw.n_frames,
+            "input_file": str(path), "input_format": raw.format, "n_frames": raw.n_frames, "scan": raw.scan,
+            "companion_files": [str(p) for p in raw.companions] or None,
+            "monitor_definition": MONITOR_DEFINITION if monitors.i1 is not None else None,
             "title": raw.header.get("Title", ""),
             "geometry": geometry.summary(), "distance_mm": geometry.distance_mm,
             "wavelength_nm": geometry.wavelength_nm, "detector": geometry.detector,
@@ -368,7 +402,7 @@ def reduce_file(path, options: ReductionOptions | None = None) -> ReducedData:
             "intensity_meaning": INTENSITY_MEANING, "software": "saxs-insitu", "software_version": __version__,
             "pyfai_version": pyFAI.version,
         }
-        for key in HEADER_FILE_KEYS:  # what the acquisition says it used, for the record only
+        for key in HEADER_FILE_KEYS + HEADER_RECORDED_KEYS:  # for the record only
             if key in raw.header:
                 file_prov[f"header_{key}"] = raw.header[key]
         corrections = _corrections(raw, geometry, options, file_prov, warnings)
@@ -393,7 +427,7 @@ def reduce_file(path, options: ReductionOptions | None = None) -> ReducedData:
         raise InputError(path, "mask", "at least one q bin with unmasked pixels", got="none")
     file_prov["warnings"] = list(warnings)
     file_prov["skipped_frames"] = skipped
-    sample = SampleInfo(name=raw.header.get("Title", "") or path.stem)
+    sample = SampleInfo(name=file_prov["title"] or path.stem)
 
     def _monitor_values(index: int) -> dict[str, Any]:
         return {

@@ -167,7 +167,8 @@ def _reduction(config: BeamtimeConfig) -> tuple[ReductionSettings, list[Path]]:
         files.append(found[0])
     return ReductionSettings(poni=str(inst.poni) if inst.poni else None, mask=str(inst.mask) if inst.mask else None,
                              dark=dark, flat=str(inst.flat) if inst.flat else None, npt=inst.npt,
-                             empty_beam=empty_beam, dark_statistic=inst.dark_statistic), files
+                             empty_beam=empty_beam, dark_statistic=inst.dark_statistic,
+                             no_monitor=inst.monitor == "none"), files
 
 
 def _stamps(files, base_dir) -> list[dict]:

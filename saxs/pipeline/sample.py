@@ -63,6 +63,7 @@ class ReductionSettings:
     npt: int | None = None
     empty_beam: str | None = None
     dark_statistic: str = "median"
+    no_monitor: bool = False
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,7 @@ def _reduction_options(settings: ReductionSettings):
     kwargs = {k: getattr(settings, k) for k in ("poni", "mask", "dark", "flat") if getattr(settings, k)}
     if settings.npt is not None:
         kwargs["npt"] = settings.npt
-    return ReductionOptions(dark_statistic=settings.dark_statistic, **kwargs)
+    return ReductionOptions(dark_statistic=settings.dark_statistic, no_monitor=settings.no_monitor, **kwargs)
 
 
 def reduce_measurement(files, settings: ReductionSettings, timer: _Timer | None = None):
@@ -262,7 +263,7 @@ def reduce_measurement(files, settings: ReductionSettings, timer: _Timer | None 
 
 def _transmission(frames, empty_beam: str, file):
     """Transmission of the kept frames from their monitors and the empty beam's, or None (logged)."""
-    from ..frames import open_raw
+    from ..id02 import open_raw
     from ..transmission import transmission_from_monitors
 
     try:
