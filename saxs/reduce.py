@@ -633,9 +633,11 @@ def _profile_from_entry(path: Path, f, name: str, *, shared: Mapping[str, Any] |
                      sample=SampleInfo(name=str(sample_name)), provenance=prov)
 
 
-def default_output_name(raw_path) -> str:
-    """Name of the reduced file of ``raw_path`` (``<stem>_reduced.h5``)."""
-    return f"{Path(raw_path).stem}_reduced.h5"
+def default_output_name(raw_path, *, scan: int | None = None) -> str:
+    """Name of the reduced file of ``raw_path`` (``<stem>_reduced.h5``; ``<stem>_scan<N>_reduced.h5``
+    for scan N of a master file)."""
+    stem = Path(raw_path).stem
+    return f"{stem}_reduced.h5" if scan is None else f"{stem}_scan{int(scan)}_reduced.h5"
 
 
 __all__ = ["ReductionOptions", "ReducedData", "reduce_file", "write_reduced", "read_reduced",

@@ -103,6 +103,8 @@ class LimaFile(RawFile):
             if det is None:
                 raise InputError(self.path, f"{entry}/<instrument>/<detector>", "a detector group with data and header",
                                  got="missing")
+            if "header" not in det:
+                raise InputError(self.path, f"{det.name}/header", "the LIMA header group", got="missing")
             data = det["data"]
             if not isinstance(data, h5py.Dataset) or data.ndim not in (2, 3):
                 raise InputError(self.path, data.name, "a dataset of shape (n_frames, ny, nx)",
