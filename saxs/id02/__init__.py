@@ -18,6 +18,6 @@ masks, flats and darks are brought to binned frames by :mod:`saxs.id02.binning`.
 
 from .base import Monitors, RawFile
 from .header import decode_value, header_float
-from .raw import list_scans, open_raw
+from .raw import data_files, list_scans, open_raw
 
-__all__ = ["Monitors", "RawFile", "open_raw", "list_scans", "decode_value", "header_float"]
+__all__ = ["Monitors", "RawFile", "open_raw", "list_scans", "data_files", "decode_value", "header_float"]

@@ -38,7 +38,7 @@ FRAMES_PATH = f"{ENTRY}/measurement/data"
 _ENTRY_NAME = re.compile(r"^entry_\d{4}$")
 
 
-def _detector_group(f, entry: str):
+def detector_group(f, entry: str):
     """The detector group of ``entry``: parent of the ``measurement/data`` soft link, else the first
     group of an instrument group that holds ``data`` and ``header``."""
     import h5py
@@ -99,7 +99,7 @@ class LimaFile(RawFile):
         self._datasets = []
         detector = None
         for entry in entries:
-            det = _detector_group(f, entry)
+            det = detector_group(f, entry)
             if det is None:
                 raise InputError(self.path, f"{entry}/<instrument>/<detector>", "a detector group with data and header",
                                  got="missing")

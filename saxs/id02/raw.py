@@ -90,4 +90,47 @@ def open_raw(path, *, scan: int | None = None, scalers=None) -> RawFile:
     return EdfFile(path)
 
 
-__all__ = ["open_raw", "list_scans"]
+def data_files(path) -> list[Path]:
+    """``path`` and the files its data live in: a master file's LIMA files (every scan), a LIMA
+    file's scalers file when it exists beside it. Never raises: an unreadable file gives ``[path]``
+    (the reader names the problem later). Used to fingerprint a measurement's inputs."""
+    import h5py
+
+    path = Path(path)
+    out = [path]
+    try:
+        if not h5py.is_hdf5(path):
+            return out
+        with h5py.File(path, "r") as f:
+            from .bliss import is_master, scans_of
+
+            if is_master(f):
+                for scan in scans_of(f):
+                    instrument = f.get(f"{scan}.1/instrument")
+                    for name in (instrument.keys() if isinstance(instrument, h5py.Group) else ()):
+                        group = instrument[name]
+                        link = group.get("data", getlink=True) if isinstance(group, h5py.Group) else None
+                        names = []
+                        if isinstance(link, h5py.ExternalLink):
+                            names = [link.filename]
+                        elif link is not None and isinstance(group.get("data"), h5py.Dataset) and group["data"].is_virtual:
+                            names = [s.file_name for s in group["data"].virtual_sources() if s.file_name != "."]
+                        for name_ in names:
+                            target = Path(name_) if Path(name_).is_absolute() else path.parent / name_
+                            if target.is_file() and target not in out:
+                                out.append(target)
+                return out
+            from .lima import ENTRY, detector_group
+            from .scalers import companion_path
+
+            det = detector_group(f, ENTRY) if ENTRY in f else None
+            detector = None if det is None else det.name.rsplit("/", 1)[-1]
+        companion = companion_path(path, detector)
+        if companion is not None and companion.is_file():
+            out.append(companion)
+    except (OSError, KeyError, ValueError):
+        return [path]
+    return out
+
+
+__all__ = ["open_raw", "list_scans", "data_files"]

@@ -171,6 +171,17 @@ def _reduction(config: BeamtimeConfig) -> tuple[ReductionSettings, list[Path]]:
                              no_monitor=inst.monitor == "none"), files
 
 
+def _with_data_files(files) -> list:
+    """The raw files and the files their data live in (a master file's LIMA files, a LIMA file's
+    scalers file): a changed LIMA or scalers file makes ``--resume`` redo the task."""
+    from ..id02 import data_files
+
+    out = []
+    for f in files:
+        out.extend(p for p in data_files(f) if p not in out)
+    return out
+
+
 def _stamps(files, base_dir) -> list[dict]:
     return [file_stamp(f, base_dir=base_dir) for f in files]
 
@@ -220,7 +231,7 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
             task.status, task.reason = "failed", f"no raw file matches blanks.{name}.files {list(blank.files)}"
         else:
             settings = {"kind": "blank", "name": name, **common}
-            inputs = inputs_text(files, settings, base_dir=base)
+            inputs = inputs_text(_with_data_files(files), settings, base_dir=base)
             task.fingerprint = fingerprint_of(inputs)
             task.job = BlankJob(name=name, files=tuple(str(f) for f in files), reduction=reduction,
                                 output=task.output, fingerprint=task.fingerprint, inputs=inputs, threads=threads)
@@ -246,7 +257,7 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
         else:
             settings = {"kind": "standard", "standard": absolute.standard, "thickness_mm": absolute.standard_thickness_mm,
                         "empty": empty_task.fingerprint if empty_task else None, **common}
-            inputs = inputs_text(files, settings, base_dir=base)
+            inputs = inputs_text(_with_data_files(files), settings, base_dir=base)
             task.fingerprint = fingerprint_of(inputs)
             task.needs = (empty_task.key,) if empty_task else ()
             task.job = StandardJob(files=tuple(str(f) for f in files), standard=absolute.standard,
@@ -280,7 +291,7 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
                         "metadata": dict(sample.metadata), "blanks": {t.name: t.fingerprint for t in blank_tasks},
                         "solvent": sample.solvent, "empty": sample.empty, "calibration": calibration_id,
                         "fit": fit_options, "seed": seed, **common}
-            inputs = inputs_text(files, settings, base_dir=base)
+            inputs = inputs_text(_with_data_files(files), settings, base_dir=base)
             task.fingerprint = fingerprint_of(inputs)
             task.needs = tuple(t.key for t in blank_tasks) + (("standard",) if plan.standard else ())
             figures_dir = out / "figures"

@@ -112,7 +112,7 @@ def test_sample_file_is_nxcansas_with_fit_and_peaks(broken, small_beamtime):
         assert abs(t - t_true) <= max(4 * dt, 1e-3), (t, dt, t_true)
         assert len(f.attrs[FINGERPRINT_ATTR]) == 64
         inputs = json.loads(f.attrs["saxs_batch_inputs"])
-        assert [s["name"] for s in inputs["files"]] == ["raw/cdse_T200.h5"]
+        assert [s["name"] for s in inputs["files"]] == ["raw/cdse_T200.h5", "raw/cdse_T200_eiger2_4m_bin8_00001_00.h5"]
         assert f["subtracted/metadata/nucleation_temperature_C"][()] == 200.0
         assert f["subtracted/peaks/q_nm"].shape == (0,)  # spheres only: no Bragg peak
         assert f["subtracted/screen/frames_used"][()].tolist() == [0, 1]

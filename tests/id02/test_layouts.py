@@ -157,3 +157,12 @@ def test_explicit_scalers_file_and_no_monitor(pin_set, tmp_path, capsys):
     reduced = reduce_file(lone, ReductionOptions(npt=40, no_monitor=True))
     assert reduced.monitors.i1 is None and reduced.monitors.source == "none (--no-monitor)"
     assert [p.provenance["divisor"] for p in reduced.frames] == pytest.approx([T_S / NF] * 4, rel=1e-15)
+
+
+def test_data_files_list_what_a_measurement_is_made_of(pin_set, name_set):
+    """What the batch fingerprints: a master file's LIMA files, a LIMA file's scalers file."""
+    from saxs.id02 import data_files
+
+    assert [p.name for p in data_files(pin_set)] == ["water_eiger2_00007_00.h5", "water_scalers_00007_00.h5"]
+    assert [p.name for p in data_files(name_set[0])] == ["water_0001.h5", "water_eiger2_00001_00.h5",
+                                                         "water_eiger2_00002_00.h5", "water_eiger2_00002_01.h5"]
