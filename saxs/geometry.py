@@ -17,7 +17,7 @@ Conventions (DESIGN.md):
   ``dist = SampleDistance``: for a tilted detector the header's centre and distance are the point
   of normal incidence (PONI) and its distance. The geometry summary still gives the Fit2D
   direct-beam centre, computed by pyFAI from those parameters. A PONI file overrides the header.
-  The convention is checked in ``tests/id02/test_rotation.py``: a ring drawn at a known q with pyFAI
+  The convention is checked in ``tests/id02/test_id02_rotation.py``: a ring drawn at a known q with pyFAI
   given rot1..3 directly lands at that q after reduction from the header keys alone, and the
   swapped mapping (or degrees) would not.
 

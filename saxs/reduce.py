@@ -217,9 +217,16 @@ def _monitors(raw, options: ReductionOptions) -> Monitors:
     if options.i0 is not None and options.i1 is not None:
         return Monitors(i0=_explicit(options.i0, raw.n_frames, "i0"), i1=_explicit(options.i1, raw.n_frames, "i1"),
                         exposure_s=raw.exposure_s(), source="explicit")
-    found = raw.monitors()
     if options.i0 is None and options.i1 is None:
-        return found
+        return raw.monitors()
+    explicit_used = options.i1 if options.normalize == "i1" else options.i0 if options.normalize == "i0" else None
+    try:
+        found = raw.monitors()
+    except InputError:
+        if explicit_used is None:
+            raise
+        # the monitor divided by is given: the file's (missing) monitors are not needed
+        found = Monitors(i0=None, i1=None, exposure_s=raw.exposure_s(), source="none")
     i0 = _explicit(options.i0, raw.n_frames, "i0") if options.i0 is not None else found.i0
     i1 = _explicit(options.i1, raw.n_frames, "i1") if options.i1 is not None else found.i1
     return Monitors(i0=i0, i1=i1, exposure_s=found.exposure_s, source=f"explicit (file: {found.source})")

@@ -219,7 +219,7 @@ def reduce_measurement(files, settings: ReductionSettings, timer: _Timer | None 
     Parameters
     ----------
     files : sequence of path
-        Raw files (LIMA HDF5 or EDF), in order.
+        Raw files (BLISS master files: every scan; LIMA HDF5 with scalers files; EDF), in order.
     settings : ReductionSettings
     timer : _Timer, optional
         Collects ``reduce`` (read + integrate) and ``screen`` times.
@@ -229,6 +229,7 @@ def reduce_measurement(files, settings: ReductionSettings, timer: _Timer | None 
     (Profile1D, ScreenResult, list of ReducedData)
         The screened average (arbitrary units), the screening and the per-file reductions.
     """
+    from ..id02 import list_scans
     from ..reduce import reduce_file
     from ..screen import screen_frames
 
@@ -239,9 +240,10 @@ def reduce_measurement(files, settings: ReductionSettings, timer: _Timer | None 
     reduced, frames = [], []
     with timer("reduce"):
         for path in files:
-            r = reduce_file(path, options)
-            reduced.append(r)
-            frames.extend(r.frames)
+            for scan in list_scans(path) or [None]:     # every scan of a BLISS master file
+                r = reduce_file(path, options, scan=scan)
+                reduced.append(r)
+                frames.extend(r.frames)
     ratios = []
     for p in frames:
         i0, i1 = p.provenance.get("i0"), p.provenance.get("i1")

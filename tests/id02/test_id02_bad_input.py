@@ -97,3 +97,13 @@ def test_master_scan_that_does_not_exist(tmp_path, capsys):
         h5py.ExternalLink("m_eiger2_00001_00.h5", "/entry_0000/measurement/data"), {})})
     line = _run(capsys, master, tmp_path / "out", "--scan", "4")
     assert str(master) in line and "4.1" in line
+
+
+def test_explicit_monitor_replaces_a_missing_scalers_file(tmp_path):
+    """--i1 given: the LIMA file without its scalers file reduces, divided by the value given."""
+    from saxs.reduce import ReductionOptions, reduce_file
+
+    lima = write_lima_by_hand(tmp_path / "s_eiger2_00003_00.h5", _frames(), _header())
+    reduced = reduce_file(lima, ReductionOptions(npt=30, i1=4.0e5))
+    assert reduced.monitors.source == "explicit (file: none)"
+    assert [p.provenance["divisor"] for p in reduced.frames] == [4.0e5] * 3
