@@ -22,6 +22,7 @@ matrix depends on the static mask) is built once and reused for every frame.
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -314,6 +315,53 @@ def read_dark(path, shape, *, statistic: str = "median", binning=(1, 1)) -> Dark
                      statistic=statistic)
 
 
+def _file_stamp(path) -> tuple[str, int, int] | None:
+    """(path as given, mtime in ns, size) or None when the file cannot be stat'ed (the reader then
+    raises the error that names it)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (os.fspath(path), st.st_mtime_ns, st.st_size)
+
+
+def _read_only(*arrays) -> None:
+    for a in arrays:
+        if a is not None:
+            a.flags.writeable = False
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_dark(stamp, shape, statistic, binning):
+    stack = read_dark(stamp[0], shape, statistic=statistic, binning=binning)
+    _read_only(stack.dark, stack.variance, stack.invalid)
+    return stack
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_flat(stamp, shape, binning):
+    flat = read_flat(stamp[0], shape, binning=binning)
+    _read_only(flat)
+    return flat
+
+
+def load_dark(path, shape, statistic, binning=(1, 1)) -> "DarkStack":
+    """The dark stack of ``path``, read once per process while the file is unchanged (a batch
+    reduces many files against the same dark; its median over the stack is the costly part)."""
+    stamp = _file_stamp(path)
+    if stamp is None:
+        return read_dark(path, shape, statistic=statistic, binning=binning)
+    return _cached_dark(stamp, tuple(shape), statistic, tuple(binning))
+
+
+def load_flat(path, shape, binning=(1, 1)) -> np.ndarray:
+    """The flat field of ``path``, read once per process while the file is unchanged."""
+    stamp = _file_stamp(path)
+    if stamp is None:
+        return read_flat(path, shape, binning=binning)
+    return _cached_flat(stamp, tuple(shape), tuple(binning))
+
+
 def _binned_dark_frame(frame: np.ndarray, binning, saturation: float | None) -> np.ndarray:
     """A full-resolution dark frame summed over binned pixels; a block holding an invalid pixel
     (integer maximum, negative) gets the integer maximum (or -1), so the stack marks it invalid."""
@@ -407,4 +455,4 @@ def integrate_frame(frame: np.ndarray, corrections: Corrections, *, normalizatio
 
 __all__ = ["Corrections", "FrameIntegration", "integrate_frame", "static_mask", "frame_invalid", "read_mask",
            "read_flat", "read_dark", "read_image", "solid_angle_sr", "pixel_q_nm", "detector_mask",
-           "DEFAULT_METHOD", "Q_UNIT", "DARK_STATISTICS", "DarkStack"]
+           "DEFAULT_METHOD", "Q_UNIT", "DARK_STATISTICS", "DarkStack", "load_dark", "load_flat"]

@@ -33,10 +33,8 @@ NXdata ``I(t, q)`` (``I``, ``Idev`` / ``I_errors``, ``Q``, ``t``) plus the per-f
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -50,7 +48,9 @@ from .errors import InputError
 from .id02 import Monitors, header_float, open_raw
 from .id02.base import MONITOR_DEFINITION
 from .geometry import Geometry
-from .integrate import DARK_STATISTICS, DEFAULT_METHOD, Corrections, integrate_frame, read_dark, read_flat, static_mask
+from .integrate import (DARK_STATISTICS, DEFAULT_METHOD, Corrections, integrate_frame, load_dark, load_flat,
+                        static_mask)
+from .normalization import EXPOSURE_ONLY, frame_divisors, frame_monitors
 from .profile import Profile1D, SampleInfo
 
 log = logging.getLogger(__name__)
@@ -62,8 +62,6 @@ INTENSITY_MEANING = ("(counts - dark) / (absolute pixel solid angle [sr] x polar
 #: Default polarisation factor of the horizontally polarised ID02 beam.
 DEFAULT_POLARIZATION = 0.99
 
-#: Normalisation label when a file has no monitor values.
-EXPOSURE_ONLY = "exposure only (no monitor values)"
 
 NORMALIZE_CHOICES = ("i1", "i0", "none")
 
@@ -201,114 +199,13 @@ class ReducedData:
         object.__setattr__(self, "provenance", MappingProxyType(dict(self.provenance)))
 
 
-def _explicit(value, n_frames: int, name: str) -> np.ndarray:
-    arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
-    if arr.size == 1:
-        return np.full(n_frames, arr[0])
-    if arr.size != n_frames:
-        raise InputError(None, name, f"one value or {n_frames} values (one per frame)", got=f"{arr.size} values")
-    return arr
-
-
-def _monitors(raw, options: ReductionOptions) -> Monitors:
-    """The file's monitors, the explicit ones, or none at all (``no_monitor``)."""
-    if options.no_monitor:
-        return Monitors(i0=None, i1=None, exposure_s=raw.exposure_s(), source="none (--no-monitor)")
-    if options.i0 is not None and options.i1 is not None:
-        return Monitors(i0=_explicit(options.i0, raw.n_frames, "i0"), i1=_explicit(options.i1, raw.n_frames, "i1"),
-                        exposure_s=raw.exposure_s(), source="explicit")
-    if options.i0 is None and options.i1 is None:
-        return raw.monitors()
-    explicit_used = options.i1 if options.normalize == "i1" else options.i0 if options.normalize == "i0" else None
-    try:
-        found = raw.monitors()
-    except InputError:
-        if explicit_used is None:
-            raise
-        # the monitor divided by is given: the file's (missing) monitors are not needed
-        found = Monitors(i0=None, i1=None, exposure_s=raw.exposure_s(), source="none")
-    i0 = _explicit(options.i0, raw.n_frames, "i0") if options.i0 is not None else found.i0
-    i1 = _explicit(options.i1, raw.n_frames, "i1") if options.i1 is not None else found.i1
-    return Monitors(i0=i0, i1=i1, exposure_s=found.exposure_s, source=f"explicit (file: {found.source})")
-
-
-def _normalizers(path, monitors: Monitors, options: ReductionOptions, warnings: list[str]) -> tuple[np.ndarray, str]:
-    """Per-frame divisor before NormalizationFactor, and its label."""
-    n = monitors.exposure_s.size
-    if options.normalize == "none":
-        return np.ones(n), "none"
-    values = monitors.i1 if options.normalize == "i1" else monitors.i0
-    if values is not None:
-        return np.asarray(values, dtype=np.float64), f"monitor {options.normalize.upper()}"
-    exposure = monitors.exposure_s
-    if np.all(np.isfinite(exposure)) and np.all(exposure > 0):
-        message = (f"{path}: no monitor values ({options.normalize.upper()}); "
-                   "intensities are divided by the exposure time only")
-        label = EXPOSURE_ONLY
-        divisor = exposure
-    else:
-        message = (f"{path}: no monitor values and no exposure time; intensities are not normalised")
-        label = "none (no monitor values, no exposure time)"
-        divisor = np.ones(n)
-    log.warning(message)
-    warnings.append(message)
-    return divisor, label
-
-
-def _file_stamp(path) -> tuple[str, int, int] | None:
-    """(path as given, mtime in ns, size) or None when the file cannot be stat'ed (the reader then
-    raises the error that names it)."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (os.fspath(path), st.st_mtime_ns, st.st_size)
-
-
-def _read_only(*arrays) -> None:
-    for a in arrays:
-        if a is not None:
-            a.flags.writeable = False
-
-
-@functools.lru_cache(maxsize=4)
-def _cached_dark(stamp, shape, statistic, binning):
-    stack = read_dark(stamp[0], shape, statistic=statistic, binning=binning)
-    _read_only(stack.dark, stack.variance, stack.invalid)
-    return stack
-
-
-@functools.lru_cache(maxsize=4)
-def _cached_flat(stamp, shape, binning):
-    flat = read_flat(stamp[0], shape, binning=binning)
-    _read_only(flat)
-    return flat
-
-
-def _load_dark(path, shape, statistic, binning=(1, 1)):
-    """The dark stack of ``path``, read once per process while the file is unchanged (a batch
-    reduces many files against the same dark; its median over the stack is the costly part)."""
-    stamp = _file_stamp(path)
-    if stamp is None:
-        return read_dark(path, shape, statistic=statistic, binning=binning)
-    return _cached_dark(stamp, tuple(shape), statistic, tuple(binning))
-
-
-def _load_flat(path, shape, binning=(1, 1)):
-    """The flat field of ``path``, read once per process while the file is unchanged."""
-    stamp = _file_stamp(path)
-    if stamp is None:
-        return read_flat(path, shape, binning=binning)
-    return _cached_flat(stamp, tuple(shape), tuple(binning))
-
-
 def _corrections(raw, geometry: Geometry, options: ReductionOptions, file_prov: dict,
                  warnings: list[str]) -> Corrections:
     header = raw.header
     binning = raw.binning
     dark = dark_variance = dark_invalid = flat = None
     if options.dark is not None:
-        stack = _load_dark(options.dark, geometry.shape, options.dark_statistic, binning)
+        stack = load_dark(options.dark, geometry.shape, options.dark_statistic, binning)
         dark, dark_variance, dark_invalid, dark_exposure = stack.dark, stack.variance, stack.invalid, stack.exposure_s
         file_prov.update(dark_file=str(options.dark), dark_frames=stack.n_frames, dark_statistic=stack.statistic,
                          dark_exposure_s=dark_exposure, dark_invalid_pixels=int(dark_invalid.sum()))
@@ -321,7 +218,7 @@ def _corrections(raw, geometry: Geometry, options: ReductionOptions, file_prov: 
             log.warning(message)
             warnings.append(message)
     if options.flat is not None:
-        flat = _load_flat(options.flat, geometry.shape, binning)
+        flat = load_flat(options.flat, geometry.shape, binning)
         file_prov["flat_file"] = str(options.flat)
     mask = static_mask(geometry, mask_file=options.mask, flat=flat, dark_invalid=dark_invalid, binning=binning)
     file_prov["binning"] = list(binning)
@@ -385,8 +282,8 @@ def reduce_file(path, options: ReductionOptions | None = None, *, scan: int | No
     warnings: list[str] = []
     with open_raw(path, scan=scan, scalers=options.scalers) as raw:
         geometry = _geometry(raw, options)
-        monitors = _monitors(raw, options)
-        divisors, norm_label = _normalizers(raw.path, monitors, options, warnings)
+        monitors = frame_monitors(raw, options)
+        divisors, norm_label = frame_divisors(raw.path, monitors, options, warnings)
         if options.normalization_factor is not None:
             nf = options.normalization_factor
         else:

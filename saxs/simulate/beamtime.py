@@ -65,11 +65,12 @@ import numpy as np
 
 from ..atomic import atomic_path, write_text_atomic
 from ..errors import InputError
-from ..id02.bliss import ScanSpec, write_master
-from ..id02.lima import lima_file_name, scalers_file_name, write_lima
-from ..id02.scalers import write_scalers
+from ..id02.lima import lima_file_name
 from . import detector as det
 from .physics import CDSE_ODE_CONTRAST, BraggPeak, Population
+from .rawfiles import HSI0, HSI1, HSTIME, SCALER_DARK_PER_S, SCALER_FACTORS, SCALER_NAMES, SCAN, uses_master
+from .rawfiles import raw_file_name as rawfile_name
+from .rawfiles import write_measurement
 from .truth import Bubble, GroundTruth, Layer, save_truth
 
 log = logging.getLogger(__name__)
@@ -78,15 +79,6 @@ PRESETS = ("cdse-demo", "full")
 DETECTORS = ("small", "eiger2_4m")
 #: Value of gap and dead pixels in the frames.
 BAD_PIXEL_VALUE = np.iinfo(np.uint32).max
-#: Scaler channels written in every file (HS32N); HSI0 / HSI1 / HSTime name the monitors and the clock.
-SCALER_NAMES = ("time", "pin41", "pin5", "pin6")
-#: 1-based pin numbers of the incident monitor, the transmitted monitor and the time counter.
-HSI0, HSI1, HSTIME = 2, 3, 1
-#: Scaler dark rates HS32Z, counts/s per channel, and factors HS32F (the clock counts microseconds).
-SCALER_DARK_PER_S = (0.0, 2000.0, 1500.0, 50.0)
-SCALER_FACTORS = (1.0e-6, 0.5, 2.0, 1.0)
-#: Scan number of every simulated acquisition.
-SCAN = 1
 
 _MU_KAPTON = 2.3      # 1/cm at 12.2 keV
 _MU_ODE = 1.0
@@ -341,16 +333,9 @@ def _scattering_image(truth: GroundTruth, q_pix: np.ndarray, frame: int | None) 
 _NUMERIC_KEYS = ("Dummy", "DDummy", "BSize_1", "BSize_2")
 
 
-def uses_master(m: Measurement) -> bool:
-    """Samples and standards are written as BLISS datasets, the rest as LIMA + scalers files."""
-    return m.kind in ("sample", "standard")
-
-
 def raw_file_name(plan: Plan, m: Measurement) -> str:
     """The file to reduce, relative to the beamtime folder: the master file or the LIMA file."""
-    if uses_master(m):
-        return f"raw/{m.name}.h5"
-    return f"raw/{lima_file_name(m.name, plan.geometry.detector_name, SCAN)}"
+    return rawfile_name(m.name, m.kind, plan.geometry.detector_name)
 
 
 def _header(plan: Plan, m: Measurement, truth: GroundTruth) -> dict:
@@ -360,7 +345,7 @@ def _header(plan: Plan, m: Measurement, truth: GroundTruth) -> dict:
     """
     out = {k: (v if k in _NUMERIC_KEYS or isinstance(v, str) else repr(v))
            for k, v in _header_values(plan, m, truth).items()}
-    if uses_master(m):
+    if uses_master(m.kind):
         out.update(HSI0=SCALER_NAMES[HSI0 - 1], HSI1=SCALER_NAMES[HSI1 - 1], HSTime=SCALER_NAMES[HSTIME - 1])
     return out
 
@@ -389,46 +374,6 @@ def _header_values(plan: Plan, m: Measurement, truth: GroundTruth) -> dict:
         "SampleThickness": float(truth.thickness_mm) if truth.thickness_mm is not None else 0.0,
         "DetectorName": geom.detector_name,
     }
-
-
-def scaler_counts(truth: GroundTruth) -> np.ndarray:
-    """Raw scaler counts HS32C, shape (n_frames, n_channels): ``rint(value / HS32F + HS32Z t)``, so
-    that ``HS32V = (HS32C - HS32Z t) HS32F`` gives the monitors back within half a count x HS32F."""
-    t = truth.exposure_time_s
-    zeros = np.asarray(SCALER_DARK_PER_S)
-    factors = np.asarray(SCALER_FACTORS)
-    values = np.zeros((truth.n_frames, len(SCALER_NAMES)))
-    for k in range(truth.n_frames):
-        i0, i1 = truth.monitors(k)
-        values[k, HSTIME - 1] = t
-        values[k, HSI0 - 1] = i0
-        values[k, HSI1 - 1] = i1
-    return np.rint(values / factors + zeros * t).astype(np.int64)
-
-
-def _write_raw(outdir: Path, plan: Plan, m: Measurement, truth: GroundTruth, frames) -> list[str]:
-    """Write one measurement in its real layout; return the files written (relative)."""
-    geom = plan.geometry
-    header = _header(plan, m, truth)
-    lima = lima_file_name(m.name, geom.detector_name, SCAN)
-    write_lima(outdir / "raw" / lima, frames, header, detector=geom.detector_name,
-               exposure_s=plan.exposure_time_s)
-    counts = scaler_counts(truth)
-    t = np.full(truth.n_frames, truth.exposure_time_s)
-    zeros, factors = np.asarray(SCALER_DARK_PER_S), np.asarray(SCALER_FACTORS)
-    values = (counts - zeros * t[:, np.newaxis]) * factors
-    if uses_master(m):
-        counters = {name: values[:, k] for k, name in enumerate(SCALER_NAMES)}
-        counters["elapsed_time"] = np.concatenate([[0.0], np.cumsum(t)[:-1]])
-        write_master(outdir / truth.raw_file, [ScanSpec(
-            number=SCAN, lima_files=[lima], counters=counters, detector=geom.detector_name,
-            title=header["Title"], sample_name=m.name)])
-        return [truth.raw_file, f"raw/{lima}"]
-    scalers = scalers_file_name(m.name, SCAN)
-    write_scalers(outdir / "raw" / scalers, counts, names=SCALER_NAMES, zeros=zeros, factors=factors,
-                  exposure_s=t, hsi0=HSI0, hsi1=HSI1, hstime=HSTIME, hsi0_factor=plan.hsi0_factor,
-                  hsi1_factor=plan.hsi1_factor, header=header)
-    return [f"raw/{lima}", f"raw/{scalers}"]
 
 
 def _pixel_gain(plan: Plan, img: DetectorImages) -> np.ndarray:
@@ -506,7 +451,8 @@ def simulate_beamtime(outdir, *, preset: str = "cdse-demo", seed: int = 20261124
         iterator = tqdm(iterator, desc="simulate", unit="file")
     for m in iterator:
         truth = make_truth(plan, m, seed)
-        files += _write_raw(outdir, plan, m, truth, _frames(plan, truth, img, seed))
+        files += write_measurement(outdir, truth, _frames(plan, truth, img, seed), _header(plan, m, truth),
+                                   detector=plan.geometry.detector_name)
         save_truth(outdir / "truth" / f"{m.name}.json", truth)
         truth_files.append(f"truth/{m.name}.json")
         log.info("wrote %s", truth.raw_file)
