@@ -10,7 +10,7 @@ Reported per worker count: wall time, samples per minute (sample tasks / wall ti
 the sample tasks' time between reading, integration, fitting, peaks, writing and figures, from the
 per-phase timings every sample task records in summary.json (``reduce`` = read + integrate there).
 Reading alone is measured separately in this process: every frame of every sample file read and
-decompressed through ``saxs.frames.open_raw``; integration = reduce - read. And the scaling 1 -> 2
+decompressed through ``saxs.id02.open_raw``; integration = reduce - read. And the scaling 1 -> 2
 workers: wall(1) / wall(2).
 
 Run: ``python benchmarks/bench_batch.py [--workdir DIR] [--frames 2] [--copies 2] [--workers 1 2]``.
@@ -59,7 +59,7 @@ def make_beamtime(folder: Path, *, frames: int, copies: int, contributions: int,
 
 def read_seconds(files) -> float:
     """Wall time to read and decompress every frame of ``files`` (one pass, this process)."""
-    from saxs.frames import open_raw
+    from saxs.id02 import open_raw
 
     start = time.perf_counter()
     for path in files:
@@ -119,7 +119,7 @@ def main(argv=None) -> int:
             "fit": r["phases_s"].get("fit", 0.0), "peaks": r["phases_s"].get("peaks", 0.0),
             "write": r["phases_s"].get("write", 0.0), "figures": r["phases_s"].get("figures", 0.0),
         }
-    from saxs.frames import open_raw
+    from saxs.id02 import open_raw
 
     with open_raw(sample_files[0]) as raw:
         shape = list(raw.frame(0).shape)

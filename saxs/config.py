@@ -15,21 +15,22 @@ Layout (version 1)::
     [instrument]                       # every key optional (npt, dark_statistic: saxs/defaults.py)
     poni = "calibrations/geometry.poni"
     mask = "calibrations/mask.edf"
-    dark = "raw/dark_*.h5"             # a pattern or a list of patterns
+    dark = "raw/dark_eiger2_*.h5"      # a pattern or a list of patterns
     flat = "calibrations/flat.edf"
-    empty_beam = "raw/empty_beam_0000.h5"
+    empty_beam = "raw/empty_beam_eiger2_4m_bin8_00001_00.h5"  # LIMA file, scalers file beside it
     npt = 400
+    monitor = "counters"               # or "none": reduce without monitors (divide by the exposure time)
 
     [absolute]                         # optional: either a stored calibration ...
     calibration = "calibrations/absolute.toml"
     # ... or a standard measured in this beamtime
-    standard_file = "raw/glassy_carbon_0000.h5"
+    standard_file = "raw/glassy_carbon.h5"     # a BLISS master file
     standard = "srm3600"               # or "water"
     standard_thickness_mm = 1.055
     standard_empty = "empty_capillary" # a blank name (optional)
 
     [blanks.solvent_ode]
-    files = ["raw/solvent_ode_*.h5"]
+    files = ["raw/solvent_ode_eiger2_*.h5"]
     empty = "empty_capillary"          # optional: a blank name (the capillary under this blank)
     thickness_mm = 1.5                 # optional
     # (a blank's empty and thickness describe it; the batch subtracts each sample's own
@@ -37,7 +38,7 @@ Layout (version 1)::
 
     [[samples]]
     name = "cdse_T190"
-    files = ["raw/cdse_T190_*.h5"]     # raw frames, or reduced curves: ID02's own "*_ave.h5"
+    files = ["raw/cdse_T190.h5"]       # a BLISS master file (or LIMA files with scalers files), or reduced curves: ID02's own "*_ave.h5"
                                        # (dahu, ewoksid02) or a 1-D NXdata, screened and averaged
                                        # like ours (blanks' files alike; see saxs.id02.processed)
     solvent = "solvent_ode"            # optional: a blank name
@@ -124,6 +125,9 @@ class InstrumentConfig:
         ``"median"`` or ``"clipped_mean"`` of the dark stack (default
         :data:`saxs.defaults.DARK_STATISTIC`, as ``saxs reduce``); the median of a few
         low-count Poisson darks is biased low (see :func:`saxs.integrate.read_dark`).
+    monitor : str
+        ``"counters"`` (default: the monitor counters of the master file or the scalers file; a
+        file without them is an error) or ``"none"`` (reduce unnormalised, like ``--no-monitor``).
     """
 
     poni: Path | None = None
@@ -133,6 +137,7 @@ class InstrumentConfig:
     empty_beam: str | None = None
     npt: int = defaults.NPT
     dark_statistic: str = defaults.DARK_STATISTIC
+    monitor: str = "counters"
 
 
 @dataclass(frozen=True)
@@ -501,7 +506,7 @@ def _absolute(file: Path, relative: str) -> str:
 # --------------------------------------------------------------------------- sections
 def _instrument(doc, file) -> InstrumentConfig:
     t = _Table(doc.get("instrument", {}), file, "instrument", ("poni", "mask", "dark", "flat", "empty_beam", "npt",
-                                                                  "dark_statistic"))
+                                                                  "dark_statistic", "monitor"))
     empty = t.patterns("empty_beam", required=False)
     if len(empty) > 1:
         raise t.error("empty_beam", "one path or glob pattern", got=t.data["empty_beam"])
@@ -509,6 +514,7 @@ def _instrument(doc, file) -> InstrumentConfig:
         poni=t.path("poni"), mask=t.path("mask"), dark=t.patterns("dark", required=False), flat=t.path("flat"),
         empty_beam=empty[0] if empty else None, npt=t.integer("npt", defaults.NPT, minimum=10),
         dark_statistic=t.string("dark_statistic", choices=defaults.DARK_STATISTICS) or defaults.DARK_STATISTIC,
+        monitor=t.string("monitor", choices=("counters", "none")) or "counters",
     )
 
 

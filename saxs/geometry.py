@@ -10,9 +10,16 @@ Conventions (DESIGN.md):
   any other pixel size. The real detector is kept when it matches (an Eiger2 4M frame of
   2162 x 2068 pixels of 75 um), so that pyFAI's module-gap mask applies; otherwise a plain
   detector with the header pixel size and the frame shape is used.
-* Header detector rotations (``DetectorRotation_1..3``) other than zero are refused with an
-  :class:`~saxs.errors.InputError` (the header's convention cannot be mapped to pyFAI without a
-  calibration): calibrate and pass a PONI file, which overrides the header geometry.
+* Header detector rotations (``DetectorRotation_1..3``, radians) are mapped to pyFAI as ewoksid02
+  does (``ewoksid02/utils/pyfai.py``, ``get_azimuthal_integrator``): ``rot1 = DetectorRotation_2``,
+  ``rot2 = DetectorRotation_1``, ``rot3 = DetectorRotation_3``, passed to pyFAI unchanged (so in
+  radians, pyFAI's unit), with ``poni1 = Center_2 PSize_2``, ``poni2 = Center_1 PSize_1`` and
+  ``dist = SampleDistance``: for a tilted detector the header's centre and distance are the point
+  of normal incidence (PONI) and its distance. The geometry summary still gives the Fit2D
+  direct-beam centre, computed by pyFAI from those parameters. A PONI file overrides the header.
+  The convention is checked in ``tests/id02/test_id02_rotation.py``: a ring drawn at a known q with pyFAI
+  given rot1..3 directly lands at that q after reduction from the header keys alone, and the
+  swapped mapping (or degrees) would not.
 
 :func:`get_integrator` builds one ``AzimuthalIntegrator`` per distinct :class:`Geometry` and
 caches it for the life of the process (one per worker in a cluster).
@@ -20,6 +27,7 @@ caches it for the life of the process (one per worker in a cluster).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import asdict, dataclass, field
@@ -27,13 +35,13 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import InputError
-from .frames import header_float
+from .id02.header import header_float
 
 #: pyFAI detectors tried when the file names none (ID02's SAXS detector); kept only when the pixel
 #: size and the frame shape match (2162 x 2068 pixels of 75 um).
 KNOWN_DETECTORS = ("Eiger2_4M",)
 
-#: Header keys of the detector rotations (degrees); only zero is accepted from a header.
+#: Header keys of the detector rotations (radians; ID02 / ewoksid02 convention, module docstring).
 ROTATION_KEYS = ("DetectorRotation_1", "DetectorRotation_2", "DetectorRotation_3")
 
 #: Relative tolerance when comparing the header pixel size with a known detector's.
@@ -88,13 +96,13 @@ class Geometry:
 
     @classmethod
     def from_header(cls, header: Mapping[str, str], shape, file, *, detector_hint: str | None = None) -> "Geometry":
-        """Geometry from an ID02 header (Fit2D style, no tilt).
+        """Geometry from an ID02 header (Fit2D style; rotations mapped as ewoksid02 does).
 
         Parameters
         ----------
         header : mapping str -> str
             Decoded header with ``Center_1``, ``Center_2`` (px), ``PSize_1``, ``PSize_2`` (m),
-            ``SampleDistance`` (m), ``WaveLength`` (m), optional ``DetectorRotation_1..3`` (deg).
+            ``SampleDistance`` (m), ``WaveLength`` (m), optional ``DetectorRotation_1..3`` (rad).
         shape : tuple of int
             Frame shape ``(ny, nx)``.
         file : str or os.PathLike
@@ -105,14 +113,14 @@ class Geometry:
         Raises
         ------
         InputError
-            Missing or non-numeric key, non-positive distance/pixel/wavelength, or a non-zero
-            detector rotation.
+            Missing or non-numeric key, non-positive distance/pixel/wavelength, a rotation beyond
+            pi/2 in magnitude (not radians).
         """
+        rotations = {}
         for key in ROTATION_KEYS:
-            value = header_float(header, key, file, default=0.0)
-            if abs(value) > 1e-9:
-                raise InputError(file, key, "0 (detector rotations from the header are not supported; "
-                                 "calibrate the geometry and pass a PONI file with --poni)", got=header[key])
+            rotations[key] = header_float(header, key, file, default=0.0)
+            if abs(rotations[key]) >= math.pi / 2:
+                raise InputError(file, key, "a detector rotation in radians, |value| < pi/2", got=header[key])
         values = {}
         for key in ("Center_1", "Center_2", "PSize_1", "PSize_2", "SampleDistance", "WaveLength"):
             values[key] = header_float(header, key, file)
@@ -122,6 +130,14 @@ class Geometry:
         shape = (int(shape[0]), int(shape[1]))
         pixel_x_um = values["PSize_1"] * 1e6
         pixel_y_um = values["PSize_2"] * 1e6
+        if any(abs(v) > 0 for v in rotations.values()):
+            params = (values["SampleDistance"], values["Center_2"] * values["PSize_2"],
+                      values["Center_1"] * values["PSize_1"], rotations["DetectorRotation_2"],
+                      rotations["DetectorRotation_1"], rotations["DetectorRotation_3"])
+            return cls._from_pyfai(params, pixel_x_um=pixel_x_um, pixel_y_um=pixel_y_um,
+                                   wavelength_nm=values["WaveLength"] * 1e9, shape=shape,
+                                   detector=_pick_detector(detector_hint, pixel_x_um, pixel_y_um, shape),
+                                   source=f"header of {Path(file).name} (DetectorRotation_1..3)", orientation=3)
         return cls(
             distance_mm=values["SampleDistance"] * 1e3,
             center_x_px=values["Center_1"],
@@ -173,26 +189,22 @@ class Geometry:
         name = _pick_detector(type(det).__name__, float(det.pixel2) * 1e6, float(det.pixel1) * 1e6, shape)
         orientation = int(getattr(det, "orientation", 3) or 3)  # 0 = unspecified = pyFAI's default, 3
         params = tuple(float(v) for v in (poni.dist, poni.poni1, poni.poni2, poni.rot1, poni.rot2, poni.rot3))
+        return cls._from_pyfai(params, pixel_x_um=float(det.pixel2) * 1e6, pixel_y_um=float(det.pixel1) * 1e6,
+                               wavelength_nm=float(wavelength_m) * 1e9, shape=shape, detector=name,
+                               source=f"poni {path.name}", orientation=orientation)
+
+    @classmethod
+    def _from_pyfai(cls, params, *, pixel_x_um, pixel_y_um, wavelength_nm, shape, detector, source,
+                    orientation) -> "Geometry":
+        """Geometry from pyFAI parameters (dist, poni1, poni2 in m; rot1..3 in rad), with its Fit2D summary."""
         base = cls(distance_mm=params[0] * 1e3, center_x_px=0.0, center_y_px=0.0,
-                   pixel_x_um=float(det.pixel2) * 1e6, pixel_y_um=float(det.pixel1) * 1e6,
-                   wavelength_nm=float(wavelength_m) * 1e9, shape=shape, detector=name,
-                   poni=params, source=f"poni {path.name}", orientation=orientation)
+                   pixel_x_um=pixel_x_um, pixel_y_um=pixel_y_um, wavelength_nm=wavelength_nm, shape=shape,
+                   detector=detector, poni=tuple(float(v) for v in params), source=source, orientation=orientation)
         fit2d = _build_integrator(base).getFit2D()
-        return cls(
-            distance_mm=float(fit2d["directDist"]),
-            center_x_px=float(fit2d["centerX"]),
-            center_y_px=float(fit2d["centerY"]),
-            pixel_x_um=base.pixel_x_um,
-            pixel_y_um=base.pixel_y_um,
-            wavelength_nm=base.wavelength_nm,
-            shape=shape,
-            detector=name,
-            tilt_deg=float(fit2d["tilt"]),
-            tilt_plane_rotation_deg=float(fit2d["tiltPlanRotation"]),
-            poni=params,
-            source=base.source,
-            orientation=orientation,
-        )
+        return dataclasses.replace(
+            base, distance_mm=float(fit2d["directDist"]), center_x_px=float(fit2d["centerX"]),
+            center_y_px=float(fit2d["centerY"]), tilt_deg=float(fit2d["tilt"]),
+            tilt_plane_rotation_deg=float(fit2d["tiltPlanRotation"]))
 
     def summary(self) -> dict[str, Any]:
         """Plain-value summary for provenance: Fit2D beam centre and sample to beam-centre distance.

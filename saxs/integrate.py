@@ -22,6 +22,7 @@ matrix depends on the static mask) is built once and reused for every frame.
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,22 +157,27 @@ def detector_mask(geometry: Geometry) -> np.ndarray:
     return np.asarray(mask, dtype=bool)
 
 
-def read_image(path, shape, *, what: str) -> np.ndarray:
-    """Read a 2D mask or flat image (EDF/TIFF/... through fabio, or ``.npy``) of a given shape.
+def read_image(path, shape, *, what: str, binning=(1, 1), how: str = "mean") -> np.ndarray:
+    """Read a 2D mask or flat image (EDF/TIFF/... through fabio, or ``.npy``) for frames of a given shape.
 
     Parameters
     ----------
     path : str or os.PathLike
         The file.
     shape : tuple of int
-        Expected ``(ny, nx)``.
+        Frame shape ``(ny, nx)``.
     what : str
-        ``"mask"`` or ``"flat"``, for the message.
+        ``"mask"``, ``"flat"`` or ``"dark"``, for the message.
+    binning : tuple of int, optional
+        Frame binning ``(rows, columns)`` (header ``BSize_2``, ``BSize_1``): an image at full
+        detector resolution is rebinned to ``shape`` (:mod:`saxs.id02.binning`).
+    how : {"any", "mean", "sum"}, optional
+        How a full-resolution image is combined per binned pixel.
 
     Raises
     ------
     InputError
-        Naming ``path``: unreadable, or of the wrong shape.
+        Naming ``path``: unreadable, or neither of the frame shape nor of its full resolution.
     """
     path = Path(path)
     if not path.is_file():
@@ -187,20 +193,22 @@ def read_image(path, shape, *, what: str) -> np.ndarray:
     except Exception as exc:
         raise InputError(path, "file", f"a readable {what} image (EDF, TIFF or .npy)",
                          got=" ".join(str(exc).split())[:160]) from exc
-    if data.shape != tuple(shape):
-        raise InputError(path, "shape", f"a {what} of the frame shape {tuple(shape)} (rows, columns)",
-                         got=tuple(data.shape))
-    return data
+    from .id02.binning import to_frame_shape
+
+    return to_frame_shape(data, shape, binning, how, file=path, what=what)
 
 
-def read_mask(path, shape) -> np.ndarray:
-    """Mask file -> bool array (nonzero = masked), shape ``shape``; errors name the mask file."""
-    return read_image(path, shape, what="mask") != 0
+def read_mask(path, shape, *, binning=(1, 1)) -> np.ndarray:
+    """Mask file -> bool array (nonzero = masked), shape ``shape``; errors name the mask file.
+
+    A full-resolution mask on binned frames masks a binned pixel when any of its pixels is masked.
+    """
+    return read_image(path, shape, what="mask", binning=binning, how="any") != 0
 
 
-def read_flat(path, shape) -> np.ndarray:
-    """Flat-field file -> float64 array (relative efficiency), shape ``shape``."""
-    return np.asarray(read_image(path, shape, what="flat"), dtype=np.float64)
+def read_flat(path, shape, *, binning=(1, 1)) -> np.ndarray:
+    """Flat-field file -> float64 array (relative efficiency), shape ``shape`` (full resolution: block mean)."""
+    return np.asarray(read_image(path, shape, what="flat", binning=binning, how="mean"), dtype=np.float64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -234,7 +242,7 @@ class DarkStack:
     statistic: str
 
 
-def read_dark(path, shape, *, statistic: str = "median") -> DarkStack:
+def read_dark(path, shape, *, statistic: str = "median", binning=(1, 1)) -> DarkStack:
     """Dark from a stack of frames: per-pixel median (or clipped mean) and its variance.
 
     The median rejects zingers but, for Poisson darks of a few counts, is biased low (the
@@ -250,13 +258,18 @@ def read_dark(path, shape, *, statistic: str = "median") -> DarkStack:
         Expected frame shape.
     statistic : {"median", "clipped_mean"}, optional
         Per-pixel statistic over the frames.
+    binning : tuple of int, optional
+        Frame binning ``(rows, columns)``: dark frames at full resolution are summed over each
+        binned pixel first (LIMA binning sums counts), a binned pixel holding a pixel at the
+        integer maximum is invalid.
 
     Returns
     -------
     DarkStack
         The estimate, its variance, its invalid pixels and where it came from.
     """
-    from .frames import open_raw
+    from .id02 import open_raw
+    from .id02.binning import fits_binned
 
     if statistic not in DARK_STATISTICS:
         raise InputError(None, "dark_statistic", f"one of {', '.join(DARK_STATISTICS)}", got=statistic)
@@ -264,17 +277,22 @@ def read_dark(path, shape, *, statistic: str = "median") -> DarkStack:
     exposure_s = float("nan")
     saturation = None
     if path.suffix.lower() == ".npy":
-        stack = read_image(path, shape, what="dark")[np.newaxis].astype(np.float64)
+        stack = read_image(path, shape, what="dark", binning=binning, how="sum")[np.newaxis].astype(np.float64)
     else:
         with open_raw(path) as raw:
-            if raw.shape != tuple(shape):
-                raise InputError(path, "shape", f"dark frames of the frame shape {tuple(shape)}", got=raw.shape)
+            saturation = raw.saturation_value
+            if raw.shape == tuple(shape):
+                frames = raw.iter_frames()
+            elif fits_binned(raw.shape, shape, binning):
+                frames = (_binned_dark_frame(f, binning, saturation) for f in raw.iter_frames())
+            else:
+                raise InputError(path, "shape", f"dark frames of the frame shape {tuple(shape)} or of its full "
+                                 f"resolution (binning {tuple(binning)})", got=raw.shape)
             # float32 holds integer counts exactly up to 2**24 and halves the memory of the stack
-            stack = np.stack([f.astype(np.float32) for f in raw.iter_frames()])
-            exposures = raw.monitors().exposure_s
+            stack = np.stack([f.astype(np.float32) for f in frames])
+            exposures = raw.exposure_s()
             if np.isfinite(exposures).any():
                 exposure_s = float(np.nanmean(exposures))
-            saturation = raw.saturation_value
     n = stack.shape[0]
     median = np.median(stack, axis=0).astype(np.float64)
     invalid = ~np.isfinite(median) | (median < 0)
@@ -294,12 +312,72 @@ def read_dark(path, shape, *, statistic: str = "median") -> DarkStack:
                      statistic=statistic)
 
 
+def _file_stamp(path) -> tuple[str, int, int] | None:
+    """(path as given, mtime in ns, size) or None when the file cannot be stat'ed (the reader then
+    raises the error that names it)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (os.fspath(path), st.st_mtime_ns, st.st_size)
+
+
+def _read_only(*arrays) -> None:
+    for a in arrays:
+        if a is not None:
+            a.flags.writeable = False
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_dark(stamp, shape, statistic, binning):
+    stack = read_dark(stamp[0], shape, statistic=statistic, binning=binning)
+    _read_only(stack.dark, stack.variance, stack.invalid)
+    return stack
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_flat(stamp, shape, binning):
+    flat = read_flat(stamp[0], shape, binning=binning)
+    _read_only(flat)
+    return flat
+
+
+def load_dark(path, shape, statistic, binning=(1, 1)) -> "DarkStack":
+    """The dark stack of ``path``, read once per process while the file is unchanged (a batch
+    reduces many files against the same dark; its median over the stack is the costly part)."""
+    stamp = _file_stamp(path)
+    if stamp is None:
+        return read_dark(path, shape, statistic=statistic, binning=binning)
+    return _cached_dark(stamp, tuple(shape), statistic, tuple(binning))
+
+
+def load_flat(path, shape, binning=(1, 1)) -> np.ndarray:
+    """The flat field of ``path``, read once per process while the file is unchanged."""
+    stamp = _file_stamp(path)
+    if stamp is None:
+        return read_flat(path, shape, binning=binning)
+    return _cached_flat(stamp, tuple(shape), tuple(binning))
+
+
+def _binned_dark_frame(frame: np.ndarray, binning, saturation: float | None) -> np.ndarray:
+    """A full-resolution dark frame summed over binned pixels; a block holding an invalid pixel
+    (integer maximum, negative) gets the integer maximum (or -1), so the stack marks it invalid."""
+    from .id02.binning import rebin
+
+    out = rebin(frame, binning, "sum")
+    if saturation is not None:
+        out[rebin(frame >= saturation, binning, "any")] = saturation
+    out[rebin(frame < 0, binning, "any")] = -1.0
+    return out
+
+
 def static_mask(geometry: Geometry, *, mask_file=None, flat: np.ndarray | None = None,
-                dark_invalid: np.ndarray | None = None) -> np.ndarray:
-    """Static mask: mask file (nonzero = masked) | detector gaps | bad flat | unusable dark pixels."""
+                dark_invalid: np.ndarray | None = None, binning=(1, 1)) -> np.ndarray:
+    """Static mask: mask file (nonzero = masked; full resolution rebinned with ``binning``) |
+    detector gaps | bad flat | unusable dark pixels."""
     mask = detector_mask(geometry).copy()
     if mask_file is not None:
-        mask |= read_mask(mask_file, geometry.shape)
+        mask |= read_mask(mask_file, geometry.shape, binning=binning)
     if flat is not None:
         mask |= ~np.isfinite(flat) | (flat <= 0)
     if dark_invalid is not None:
@@ -374,4 +452,4 @@ def integrate_frame(frame: np.ndarray, corrections: Corrections, *, normalizatio
 
 __all__ = ["Corrections", "FrameIntegration", "integrate_frame", "static_mask", "frame_invalid", "read_mask",
            "read_flat", "read_dark", "read_image", "solid_angle_sr", "pixel_q_nm", "detector_mask",
-           "DEFAULT_METHOD", "Q_UNIT", "DARK_STATISTICS", "DarkStack"]
+           "DEFAULT_METHOD", "Q_UNIT", "DARK_STATISTICS", "DarkStack", "load_dark", "load_flat"]

@@ -8,8 +8,17 @@ summed per q bin as in :mod:`saxs.integrate` (signal, variance and normalisation
 until the end). ``solid_angle_sr`` is the absolute pixel solid angle (sr), ``monitor`` the
 transmitted-flux monitor ``I1`` of the frame by default (``normalize="i0"``: incident flux;
 ``"none"``: 1). So I is "counts per steradian per monitor count" times ``NormalizationFactor``
-(header value, 1 when absent). A file without monitor values is divided by the exposure time
-only (counts per sr per second); that is logged as a warning and recorded as
+(header value, 1 when absent): ID02's own normalisation
+``I = (raw - dark) NormalizationFactor / (M Omega_abs P flat)`` (ewoksid02 ``norm``).
+
+The monitor M is the per-frame value of the counter that the header's ``HSI1`` names (a pin
+number or a counter name), read from the master file's ``measurement/`` or the LIMA file's scalers
+file, as recorded: **neither ``HSI1Factor`` nor the shutter correction ``(t - SOT + SCT)/(t - SOT)``
+is applied**, as in ewoksid02's ``norm`` step, so that our curves and the beamline's agree; both
+are copied to the provenance (``header_HSI1Factor``, ``header_ShutterOpeningTime``...) with
+``monitor_definition``. A file whose monitor cannot be found is an error naming the raw file, the
+key and the companion file looked for, unless ``no_monitor`` is set: then it is divided by the
+exposure time only (counts per sr per second), which is logged as a warning and recorded as
 ``provenance["normalization"] == "exposure only (no monitor values)"``. The Poisson variance of
 the raw counts (plus that of the dark estimate) is propagated through the same normalisation.
 
@@ -24,10 +33,8 @@ NXdata ``I(t, q)`` (``I``, ``Idev`` / ``I_errors``, ``Q``, ``t``) plus the per-f
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -38,10 +45,13 @@ import numpy as np
 from . import __version__
 from .average import UNCERTAINTY_RULES, average_profiles
 from .errors import InputError
-from .frames import EXPOSURE_KEY, Monitors, header_float, open_raw
+from .id02 import Monitors, header_float, open_raw
+from .id02.base import MONITOR_DEFINITION
 from .geometry import Geometry
 from . import defaults
-from .integrate import DARK_STATISTICS, DEFAULT_METHOD, Corrections, integrate_frame, read_dark, read_flat, static_mask
+from .integrate import (DARK_STATISTICS, DEFAULT_METHOD, Corrections, integrate_frame, load_dark, load_flat,
+                        static_mask)
+from .normalization import EXPOSURE_ONLY, frame_divisors, frame_monitors
 from .profile import Profile1D, SampleInfo
 
 log = logging.getLogger(__name__)
@@ -53,13 +63,16 @@ INTENSITY_MEANING = ("(counts - dark) / (absolute pixel solid angle [sr] x polar
 #: Default polarisation factor of the horizontally polarised ID02 beam.
 DEFAULT_POLARIZATION = 0.99
 
-#: Normalisation label when a file has no monitor values.
-EXPOSURE_ONLY = "exposure only (no monitor values)"
 
 NORMALIZE_CHOICES = ("i1", "i0", "none")
 
 #: Header keys naming the mask / dark / flat files the acquisition used (recorded, not applied).
 HEADER_FILE_KEYS = ("MaskFileName", "DarkFileName", "FlatfieldFileName")
+
+#: Header keys recorded in the provenance but not applied (see the module docstring).
+HEADER_RECORDED_KEYS = ("HSI0", "HSI1", "HSTime", "HSI0Factor", "HSI1Factor", "ShutterOpeningTime",
+                        "ShutterClosingTime", "DetectorRotation_1", "DetectorRotation_2", "DetectorRotation_3",
+                        "BSize_1", "BSize_2")
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,10 @@ class ReductionOptions:
     dark_statistic : {"median", "clipped_mean"}
         Per-pixel statistic of the dark stack (the median is biased low for darks of a few
         counts; see :func:`saxs.integrate.read_dark`).
+    scalers : Path or None
+        Scalers file of a LIMA file (default: ``<name>_scalers_<scan>_<sub>.h5`` beside it).
+    no_monitor : bool
+        Do not look for monitors: divide by the exposure time only (unnormalised by flux).
     """
 
     poni: Path | None = None
@@ -108,9 +125,11 @@ class ReductionOptions:
     method: tuple[str, str, str] = DEFAULT_METHOD
     average_uncertainty: str = "poisson"
     dark_statistic: str = defaults.DARK_STATISTIC
+    scalers: Path | None = None
+    no_monitor: bool = False
 
     def __post_init__(self):
-        for name in ("poni", "mask", "dark", "flat"):
+        for name in ("poni", "mask", "dark", "flat", "scalers"):
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, Path(value))
@@ -181,114 +200,29 @@ class ReducedData:
         object.__setattr__(self, "provenance", MappingProxyType(dict(self.provenance)))
 
 
-def _explicit(value, n_frames: int, name: str) -> np.ndarray:
-    arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
-    if arr.size == 1:
-        return np.full(n_frames, arr[0])
-    if arr.size != n_frames:
-        raise InputError(None, name, f"one value or {n_frames} values (one per frame)", got=f"{arr.size} values")
-    return arr
-
-
-def _monitors(raw, options: ReductionOptions) -> Monitors:
-    found = raw.monitors()
-    if options.i0 is None and options.i1 is None:
-        return found
-    i0 = _explicit(options.i0, raw.n_frames, "i0") if options.i0 is not None else found.i0
-    i1 = _explicit(options.i1, raw.n_frames, "i1") if options.i1 is not None else found.i1
-    return Monitors(i0=i0, i1=i1, exposure_s=found.exposure_s, source=f"explicit (file: {found.source})")
-
-
-def _normalizers(path, monitors: Monitors, options: ReductionOptions, warnings: list[str]) -> tuple[np.ndarray, str]:
-    """Per-frame divisor before NormalizationFactor, and its label."""
-    n = monitors.exposure_s.size
-    if options.normalize == "none":
-        return np.ones(n), "none"
-    values = monitors.i1 if options.normalize == "i1" else monitors.i0
-    if values is not None:
-        return np.asarray(values, dtype=np.float64), f"monitor {options.normalize.upper()}"
-    exposure = monitors.exposure_s
-    if np.all(np.isfinite(exposure)) and np.all(exposure > 0):
-        message = (f"{path}: no monitor values ({options.normalize.upper()}); "
-                   "intensities are divided by the exposure time only")
-        label = EXPOSURE_ONLY
-        divisor = exposure
-    else:
-        message = (f"{path}: no monitor values and no exposure time; intensities are not normalised")
-        label = "none (no monitor values, no exposure time)"
-        divisor = np.ones(n)
-    log.warning(message)
-    warnings.append(message)
-    return divisor, label
-
-
-def _file_stamp(path) -> tuple[str, int, int] | None:
-    """(path as given, mtime in ns, size) or None when the file cannot be stat'ed (the reader then
-    raises the error that names it)."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (os.fspath(path), st.st_mtime_ns, st.st_size)
-
-
-def _read_only(*arrays) -> None:
-    for a in arrays:
-        if a is not None:
-            a.flags.writeable = False
-
-
-@functools.lru_cache(maxsize=4)
-def _cached_dark(stamp, shape, statistic):
-    stack = read_dark(stamp[0], shape, statistic=statistic)
-    _read_only(stack.dark, stack.variance, stack.invalid)
-    return stack
-
-
-@functools.lru_cache(maxsize=4)
-def _cached_flat(stamp, shape):
-    flat = read_flat(stamp[0], shape)
-    _read_only(flat)
-    return flat
-
-
-def _load_dark(path, shape, statistic):
-    """The dark stack of ``path``, read once per process while the file is unchanged (a batch
-    reduces many files against the same dark; its median over the stack is the costly part)."""
-    stamp = _file_stamp(path)
-    if stamp is None:
-        return read_dark(path, shape, statistic=statistic)
-    return _cached_dark(stamp, tuple(shape), statistic)
-
-
-def _load_flat(path, shape):
-    """The flat field of ``path``, read once per process while the file is unchanged."""
-    stamp = _file_stamp(path)
-    if stamp is None:
-        return read_flat(path, shape)
-    return _cached_flat(stamp, tuple(shape))
-
-
 def _corrections(raw, geometry: Geometry, options: ReductionOptions, file_prov: dict,
                  warnings: list[str]) -> Corrections:
     header = raw.header
+    binning = raw.binning
     dark = dark_variance = dark_invalid = flat = None
     if options.dark is not None:
-        stack = _load_dark(options.dark, geometry.shape, options.dark_statistic)
+        stack = load_dark(options.dark, geometry.shape, options.dark_statistic, binning)
         dark, dark_variance, dark_invalid, dark_exposure = stack.dark, stack.variance, stack.invalid, stack.exposure_s
         file_prov.update(dark_file=str(options.dark), dark_frames=stack.n_frames, dark_statistic=stack.statistic,
                          dark_exposure_s=dark_exposure, dark_invalid_pixels=int(dark_invalid.sum()))
-        exposure = header_float(header, EXPOSURE_KEY, raw.path, required=False)
+        exposures = raw.exposure_s()
+        exposure = float(np.nanmean(exposures)) if np.isfinite(exposures).any() else None
         if exposure is not None and np.isfinite(dark_exposure) and not math.isclose(exposure, dark_exposure,
                                                                                       rel_tol=0.01):
-            message = (f"{raw.path}: ExposureTime {exposure:g} s differs from the dark's ({options.dark}: "
+            message = (f"{raw.path}: exposure time {exposure:g} s differs from the dark's ({options.dark}: "
                        f"{dark_exposure:g} s); the dark is subtracted unscaled")
             log.warning(message)
             warnings.append(message)
     if options.flat is not None:
-        flat = _load_flat(options.flat, geometry.shape)
+        flat = load_flat(options.flat, geometry.shape, binning)
         file_prov["flat_file"] = str(options.flat)
-    mask = static_mask(geometry, mask_file=options.mask, flat=flat, dark_invalid=dark_invalid)
+    mask = static_mask(geometry, mask_file=options.mask, flat=flat, dark_invalid=dark_invalid, binning=binning)
+    file_prov["binning"] = list(binning)
     if mask.all():
         raise InputError(options.mask or options.flat or raw.path, "mask", "at least one unmasked pixel",
                          got="every pixel masked")
@@ -320,15 +254,17 @@ def _geometry(raw, options: ReductionOptions) -> Geometry:
     return geometry
 
 
-def reduce_file(path, options: ReductionOptions | None = None) -> ReducedData:
-    """Reduce every frame of one raw file and average them.
+def reduce_file(path, options: ReductionOptions | None = None, *, scan: int | None = None) -> ReducedData:
+    """Reduce every frame of one raw file (or one scan of a master file) and average them.
 
     Parameters
     ----------
     path : str or os.PathLike
-        Raw LIMA HDF5 or EDF file.
+        BLISS master file, LIMA HDF5 or EDF file.
     options : ReductionOptions, optional
         Defaults: header geometry, no dark/flat/mask file, 1000 bins, I1 normalisation.
+    scan : int, optional
+        Scan of a master file (required when it has more than one).
 
     Returns
     -------
@@ -345,10 +281,10 @@ def reduce_file(path, options: ReductionOptions | None = None) -> ReducedData:
     options = options or ReductionOptions()
     path = Path(path)
     warnings: list[str] = []
-    with open_raw(path) as raw:
+    with open_raw(path, scan=scan, scalers=options.scalers) as raw:
         geometry = _geometry(raw, options)
-        monitors = _monitors(raw, options)
-        divisors, norm_label = _normalizers(raw.path, monitors, options, warnings)
+        monitors = frame_monitors(raw, options)
+        divisors, norm_label = frame_divisors(raw.path, monitors, options, warnings)
         if options.normalization_factor is not None:
             nf = options.normalization_factor
         else:
@@ -357,7 +293,9 @@ def reduce_file(path, options: ReductionOptions | None = None) -> ReducedData:
                 raise InputError(raw.path, "NormalizationFactor", "a positive number",
                                  got=raw.header["NormalizationFactor"])
         file_prov: dict[str, Any] = {
-            "input_file": str(path), "input_format": raw.format, "n_frames": raw.n_frames,
+            "input_file": str(path), "input_format": raw.format, "n_frames": raw.n_frames, "scan": raw.scan,
+            "companion_files": [str(p) for p in raw.companions] or None,
+            "monitor_definition": MONITOR_DEFINITION if monitors.i1 is not None else None,
             "title": raw.header.get("Title", ""),
             "geometry": geometry.summary(), "distance_mm": geometry.distance_mm,
             "wavelength_nm": geometry.wavelength_nm, "detector": geometry.detector,
@@ -369,7 +307,7 @@ def reduce_file(path, options: ReductionOptions | None = None) -> ReducedData:
             "intensity_meaning": INTENSITY_MEANING, "software": "saxs-insitu", "software_version": __version__,
             "pyfai_version": pyFAI.version,
         }
-        for key in HEADER_FILE_KEYS:  # what the acquisition says it used, for the record only
+        for key in HEADER_FILE_KEYS + HEADER_RECORDED_KEYS:  # for the record only
             if key in raw.header:
                 file_prov[f"header_{key}"] = raw.header[key]
         corrections = _corrections(raw, geometry, options, file_prov, warnings)
@@ -394,7 +332,7 @@ def reduce_file(path, options: ReductionOptions | None = None) -> ReducedData:
         raise InputError(path, "mask", "at least one q bin with unmasked pixels", got="none")
     file_prov["warnings"] = list(warnings)
     file_prov["skipped_frames"] = skipped
-    sample = SampleInfo(name=raw.header.get("Title", "") or path.stem)
+    sample = SampleInfo(name=file_prov["title"] or path.stem)
 
     def _monitor_values(index: int) -> dict[str, Any]:
         return {
@@ -600,9 +538,11 @@ def _profile_from_entry(path: Path, f, name: str, *, shared: Mapping[str, Any] |
                      sample=SampleInfo(name=str(sample_name)), provenance=prov)
 
 
-def default_output_name(raw_path) -> str:
-    """Name of the reduced file of ``raw_path`` (``<stem>_reduced.h5``)."""
-    return f"{Path(raw_path).stem}_reduced.h5"
+def default_output_name(raw_path, *, scan: int | None = None) -> str:
+    """Name of the reduced file of ``raw_path`` (``<stem>_reduced.h5``; ``<stem>_scan<N>_reduced.h5``
+    for scan N of a master file)."""
+    stem = Path(raw_path).stem
+    return f"{stem}_reduced.h5" if scan is None else f"{stem}_scan{int(scan)}_reduced.h5"
 
 
 __all__ = ["ReductionOptions", "ReducedData", "reduce_file", "write_reduced", "read_reduced",

@@ -12,7 +12,7 @@ def register(subparsers) -> None:
         "absolute-intensity factor as a TOML file.",
         examples="  saxs calibrate geometry tests/data/agbh/SAXS.hdf --dataset entry/data/data --calibrant AgBh \\\n"
         "      --wavelength-nm 0.04428 --detector Pilatus100k -o calibrations/agbh.poni\n"
-        "  saxs calibrate absolute reduced/glassy_carbon_0000_reduced.h5 --standard srm3600 --thickness-mm 1.055 \\\n"
+        "  saxs calibrate absolute reduced/glassy_carbon_scan1_reduced.h5 --standard srm3600 --thickness-mm 1.055 \\\n"
         "      -o calibrations/abs.toml",
     )
     sub = parser.add_subparsers(dest="calibrate_command", metavar="WHAT", required=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from ._common import add_command
 
 EXAMPLES = """\
-  saxs calibrate absolute reduced/glassy_carbon_0000_reduced.h5 --standard srm3600 --thickness-mm 1.055 \\
+  saxs calibrate absolute reduced/glassy_carbon_scan1_reduced.h5 --standard srm3600 --thickness-mm 1.055 \\
       -o calibrations/absolute.toml
-  saxs calibrate absolute reduced/water_0000_reduced.h5 --standard water --thickness-mm 1.5 \\
-      --empty reduced/empty_capillary_0000_reduced.h5 --temperature-c 22 -o calibrations/water.toml --json
+  saxs calibrate absolute reduced/water_scan1_reduced.h5 --standard water --thickness-mm 1.5 \\
+      --empty reduced/empty_capillary_eiger2_4m_bin8_00001_00_reduced.h5 --temperature-c 22 -o calibrations/water.toml --json
 """
 
 

@@ -8,7 +8,7 @@ EXAMPLES = """\
   saxs peaks demo-out/samples/precursor_T025.h5 --q-range 0.5 6 --json
   saxs peaks demo-out/samples/precursor_T*.h5 --by temperature_C
   saxs peaks demo-out/samples/precursor_T*.h5 --by temperature --json   # alias of temperature_C
-  saxs peaks reduced/precursor_T*_reduced.h5 --values 25 50 100 -o peaks.h5   # reduce outputs, values given
+  saxs peaks reduced/precursor_T*_scan1_reduced.h5 --values 25 50 100 -o peaks.h5   # reduce outputs, values given
 """
 
 DESCRIPTION = """\

@@ -1,4 +1,4 @@
-"""`saxs reduce`: raw ID02 frames (LIMA HDF5 / EDF) -> corrected, integrated I(q) -> NXcanSAS."""
+"""`saxs reduce`: raw ID02 frames (BLISS master / LIMA HDF5 / EDF) -> corrected, integrated I(q) -> NXcanSAS."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ from .. import defaults as d
 from ._common import add_command
 
 EXAMPLES = """\
-  saxs reduce demo/raw/cdse_T220_0000.h5 -o reduced-header/          # geometry from the raw header
-  saxs reduce demo/raw/cdse_T2*.h5 demo/raw/precursor_T*.h5 demo/raw/solvent_ode_0000.h5 demo/raw/empty_*.h5 \\
-      demo/raw/glassy_carbon_0000.h5 demo/raw/water_0000.h5 --poni demo/calibrations/geometry.poni \\
-      --mask demo/calibrations/mask.edf --dark demo/raw/dark_0000.h5 --flat demo/calibrations/flat.edf \\
-      --npt 400 -o reduced/ --json                 # not the dark itself: it has no monitor to divide by
-  saxs reduce demo/raw/water_0000.h5 --poni demo/calibrations/geometry.poni --normalize i0 --i0 125000 \\
+  saxs reduce demo/raw/cdse_T220.h5 -o reduced-header/      # a BLISS master file (every scan); header geometry
+  saxs reduce demo/raw/cdse_T2?0.h5 demo/raw/precursor_T???.h5 demo/raw/solvent_ode_eiger2_4m_bin8_00001_00.h5 \\
+      demo/raw/empty_*_eiger2_4m_bin8_00001_00.h5 demo/raw/glassy_carbon.h5 demo/raw/water.h5 \\
+      --poni demo/calibrations/geometry.poni --mask demo/calibrations/mask.edf \\
+      --dark demo/raw/dark_eiger2_4m_bin8_00001_00.h5 --flat demo/calibrations/flat.edf --npt 400 -o reduced/ --json
+  saxs reduce demo/raw/cdse_T220.h5 --scan 1 -o reduced-scan1/                  # one scan of a master file
+  saxs reduce demo/raw/solvent_ode_eiger2_4m_bin8_00001_00.h5 --scalers demo/raw/solvent_ode_scalers_00001_00.h5 \\
+      -o reduced-scalers/               # a LIMA file and its scalers file (found beside it by name by default)
+  saxs reduce demo/raw/dark_eiger2_4m_bin8_00001_00.h5 --no-monitor -o reduced-dark/        # unnormalised: exposure time only
+  saxs reduce demo/raw/water.h5 --poni demo/calibrations/geometry.poni --normalize i0 --i0 125000 \\
       -o reduced-i0/                                    # a given incident monitor (EDF files alike)
 """
 
@@ -24,12 +28,22 @@ def register(subparsers) -> None:
             "Correct (dark, flat, mask, absolute solid angle, polarisation, monitor) and azimuthally "
             "integrate every frame of each raw file with pyFAI; average the frames. Writes OUTDIR/"
             "<stem>_reduced.h5 per input: one NXcanSAS SASentry per frame plus the average (the "
-            "root @default), and an I(t, q) NXdata; prints each file written on stdout (--json: the summary). I is in arbitrary units: counts per steradian "
-            "per monitor count x NormalizationFactor. A file that fails is reported and skipped; the "
-            "exit code is then non-zero."),
+            "root @default), and an I(t, q) NXdata; a BLISS master file gives <stem>_scan<N>_reduced.h5 "
+            "per scan; prints each file written on stdout (--json: the summary). I is in arbitrary units: counts per steradian per monitor count x "
+            "NormalizationFactor (ID02's normalisation). The monitor is the counter that the header's "
+            "HSI1 names (pin number or counter name), from the master file's measurement/ or the LIMA "
+            "file's scalers file, as recorded: HSI1Factor and the shutter correction are not applied "
+            "(as ewoksid02). A file without monitors is an error unless --no-monitor. Masks, flats and "
+            "darks at full detector resolution are rebinned to binned frames (BSize_1/2). A file that "
+            "fails is reported and skipped; the exit code is then non-zero."),
         examples=EXAMPLES,
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="raw LIMA .h5 or EDF files")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="BLISS master .h5, LIMA .h5 or EDF files")
+    parser.add_argument("--scan", type=int, metavar="N", help="scan of a BLISS master file (default: every scan)")
+    parser.add_argument("--scalers", metavar="FILE",
+                        help="scalers file of a LIMA file (default: <name>_scalers_<scan>_<sub>.h5 beside it)")
+    parser.add_argument("--no-monitor", action="store_true",
+                        help="do not read monitors: divide by the exposure time only (unnormalised by flux)")
     parser.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output folder")
     parser.add_argument("--poni", metavar="P", help="pyFAI PONI file (overrides the header geometry)")
     parser.add_argument("--mask", metavar="M", help="mask image (EDF/TIFF/.npy, nonzero = masked)")
@@ -59,6 +73,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..errors import InputError
+    from ..id02 import list_scans
     from ..reduce import ReductionOptions, default_output_name, reduce_file, write_reduced
     from ._common import emit_json
 
@@ -67,8 +82,9 @@ def run(args) -> int:
         poni=args.poni, mask=args.mask, dark=args.dark, flat=args.flat, npt=args.npt,
         polarization_factor=args.polarization, normalize=args.normalize, i0=args.i0, i1=args.i1,
         average_uncertainty=args.average_uncertainty, dark_statistic=args.dark_statistic,
+        scalers=args.scalers, no_monitor=args.no_monitor,
     )
-    for name in ("poni", "mask", "dark", "flat"):
+    for name in ("poni", "mask", "dark", "flat", "scalers"):
         value = getattr(options, name)
         if value is not None and not value.is_file():
             raise InputError(value, "file", f"an existing {name} file (--{name})", got="no such file")
@@ -77,24 +93,44 @@ def run(args) -> int:
         raise InputError(outdir, "-o/--output", "a folder", got="an existing file")
 
     files = [Path(f) for f in args.files]
-    names = [default_output_name(f) for f in files]
+    if options.scalers is not None and len(files) != 1:
+        raise InputError(options.scalers, "--scalers", "one LIMA file to reduce with it", got=f"{len(files)} files")
+    tasks, failures = [], []
+    bad_input = internal = 0
+    for path in files:       # (file, scan): every scan of a master file unless --scan
+        try:
+            scans = list_scans(path) if path.is_file() else None
+        except InputError:
+            scans = None     # reduce_file names the problem
+        if scans is None:
+            if args.scan is not None and path.is_file():
+                raise InputError(path, "--scan", "a BLISS master file (only master files hold scans)",
+                                 got=f"--scan {args.scan}")
+            tasks.append((path, None))
+        elif args.scan is not None:
+            tasks.append((path, args.scan))
+        else:
+            tasks.extend((path, n) for n in scans)
+    names = [default_output_name(f, scan=n) for f, n in tasks]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise InputError(None, "FILES", "inputs with distinct names (outputs would overwrite each other)",
                          got=duplicates)
     progress = None
-    if not args.json and sys.stderr.isatty() and len(files) > 1:
+    if not args.json and sys.stderr.isatty() and len(tasks) > 1:
         from tqdm import tqdm
 
-        progress = tqdm(total=len(files), unit="file", file=sys.stderr)
-    outputs, failures = [], []
-    bad_input = internal = 0
-    for path, name in zip(files, names):
+        progress = tqdm(total=len(tasks), unit="file", file=sys.stderr)
+    outputs = []
+    for (path, scan), name in zip(tasks, names):
         try:
-            reduced = reduce_file(path, options)
+            reduced = reduce_file(path, options, scan=scan)
             out = write_reduced(reduced, outdir / name)
-            outputs.append({"input": str(path), "output": str(out), "frames": reduced.n_frames,
-                            "frames_used": reduced.frames_used, "warnings": list(reduced.warnings)})
+            record = {"input": str(path), "output": str(out), "frames": reduced.n_frames,
+                      "frames_used": reduced.frames_used, "warnings": list(reduced.warnings)}
+            if scan is not None:
+                record["scan"] = scan
+            outputs.append(record)
             log.info("%s -> %s (%d/%d frames)", path, out, reduced.frames_used, reduced.n_frames)
             if not args.json:  # say what was written, one line per file, as it is written
                 print(f"wrote {out} ({reduced.frames_used}/{reduced.n_frames} frames, {options.npt} q bins)",
@@ -116,7 +152,7 @@ def run(args) -> int:
     if args.json:
         emit_json({"outputs": outputs, "failures": failures})
     elif failures:
-        print(f"saxs reduce: {len(failures)} of {len(files)} file(s) failed", file=sys.stderr)
+        print(f"saxs reduce: {len(failures)} of {len(tasks)} file(s) failed", file=sys.stderr)
     if internal:
         return 1
     if bad_input:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from ._common import add_command
 
 EXAMPLES = """\
-  saxs subtract reduced/cdse_T220_0000_reduced.h5 --solvent reduced/solvent_ode_0000_reduced.h5 \\
+  saxs subtract reduced/cdse_T220_scan1_reduced.h5 --solvent reduced/solvent_ode_eiger2_4m_bin8_00001_00_reduced.h5 \\
       --thickness-mm 1.5 --calibration demo-out/calibration/absolute.toml -o subtracted/cdse_T220.h5
-  saxs subtract reduced/cdse_T220_0000_reduced.h5 --solvent reduced/solvent_ode_0000_reduced.h5 \\
-      --empty reduced/empty_capillary_0000_reduced.h5 --volume-fraction 0.003 --thickness-mm 1.5 \\
-      --empty-beam reduced/empty_beam_0000_reduced.h5 -o out.h5 --json
-  saxs subtract reduced/solvent_ode_0000_reduced.h5 --solvent reduced/empty_capillary_0000_reduced.h5 \\
+  saxs subtract reduced/cdse_T220_scan1_reduced.h5 --solvent reduced/solvent_ode_eiger2_4m_bin8_00001_00_reduced.h5 \\
+      --empty reduced/empty_capillary_eiger2_4m_bin8_00001_00_reduced.h5 --volume-fraction 0.003 --thickness-mm 1.5 \\
+      --empty-beam reduced/empty_beam_eiger2_4m_bin8_00001_00_reduced.h5 -o out.h5 --json
+  saxs subtract reduced/solvent_ode_eiger2_4m_bin8_00001_00_reduced.h5 --solvent reduced/empty_capillary_eiger2_4m_bin8_00001_00_reduced.h5 \\
       --thickness-mm 1.5 -o solvent_own.h5                            # the solvent's own scattering
 """
 

@@ -157,11 +157,14 @@ def _hdf5_header(h5file, dataset_path: str) -> dict:
     candidates = [f"{top}/Metadata", f"{top}/instrument/detector", f"{top}/instrument"]
     parent = "/".join(dataset_path.strip("/").split("/")[:-1])
     candidates.append(parent)
-    # LIMA: entry/instrument/<detector>/header
-    if top in h5file and "instrument" in h5file[top]:
-        for name, group in h5file[f"{top}/instrument"].items():
-            if isinstance(group, h5py.Group) and "header" in group:
-                candidates.append(f"{top}/instrument/{name}/header")
+    # LIMA: entry/<instrument>/<detector>/header (the instrument group is "ESRF-ID02" for ID02's Eiger2)
+    if top in h5file and isinstance(h5file[top], h5py.Group):
+        for inst_name, inst in h5file[top].items():
+            if not isinstance(inst, h5py.Group):
+                continue
+            for name, group in inst.items():
+                if isinstance(group, h5py.Group) and "header" in group:
+                    candidates.append(f"{top}/{inst_name}/{name}/header")
     for group_path in candidates:
         group = h5file.get(group_path)
         if not isinstance(group, h5py.Group):

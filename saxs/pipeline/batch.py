@@ -179,7 +179,19 @@ def _reduction(config: BeamtimeConfig) -> tuple[ReductionSettings, list[Path]]:
         files.append(found[0])
     return ReductionSettings(poni=str(inst.poni) if inst.poni else None, mask=str(inst.mask) if inst.mask else None,
                              dark=dark, flat=str(inst.flat) if inst.flat else None, npt=inst.npt,
-                             empty_beam=empty_beam, dark_statistic=inst.dark_statistic), files
+                             empty_beam=empty_beam, dark_statistic=inst.dark_statistic,
+                             no_monitor=inst.monitor == "none"), files
+
+
+def _with_data_files(files) -> list:
+    """The raw files and the files their data live in (a master file's LIMA files, a LIMA file's
+    scalers file): a changed LIMA or scalers file makes ``--resume`` redo the task."""
+    from ..id02 import data_files
+
+    out = []
+    for f in files:
+        out.extend(p for p in data_files(f) if p not in out)
+    return out
 
 
 def _stamps(files, base_dir) -> list[dict]:
@@ -247,7 +259,7 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
             task.status, task.reason = "failed", f"no raw file matches blanks.{name}.files {list(blank.files)}"
         else:
             settings = {"kind": "blank", "name": name, **common}
-            inputs = inputs_text(files, settings, base_dir=base)
+            inputs = inputs_text(_with_data_files(files), settings, base_dir=base)
             task.fingerprint = fingerprint_of(inputs)
             task.job = BlankJob(name=name, files=tuple(str(f) for f in files), reduction=reduction,
                                 output=task.output, fingerprint=task.fingerprint, inputs=inputs, threads=threads)
@@ -273,7 +285,7 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
         else:
             settings = {"kind": "standard", "standard": absolute.standard, "thickness_mm": absolute.standard_thickness_mm,
                         "empty": empty_task.fingerprint if empty_task else None, **common}
-            inputs = inputs_text(files, settings, base_dir=base)
+            inputs = inputs_text(_with_data_files(files), settings, base_dir=base)
             task.fingerprint = fingerprint_of(inputs)
             task.needs = (empty_task.key,) if empty_task else ()
             task.job = StandardJob(files=tuple(str(f) for f in files), standard=absolute.standard,
@@ -310,7 +322,7 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
                         "solvent": sample.solvent, "empty": sample.empty, "calibration": calibration_id,
                         "fit": fit_options if sample.fit else None, "analysis": sample.analysis,
                         "seed": seed, **common}
-            inputs = inputs_text(files, settings, base_dir=base)
+            inputs = inputs_text(_with_data_files(files), settings, base_dir=base)
             task.fingerprint = fingerprint_of(inputs)
             task.needs = tuple(t.key for t in blank_tasks) + (("standard",) if plan.standard else ())
             figures_dir = out / "figures"

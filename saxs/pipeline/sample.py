@@ -66,6 +66,7 @@ class ReductionSettings:
     npt: int | None = None
     empty_beam: str | None = None
     dark_statistic: str = "median"
+    no_monitor: bool = False
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,7 @@ def _reduction_options(settings: ReductionSettings):
     kwargs = {k: getattr(settings, k) for k in ("poni", "mask", "dark", "flat") if getattr(settings, k)}
     if settings.npt is not None:
         kwargs["npt"] = settings.npt
-    return ReductionOptions(dark_statistic=settings.dark_statistic, **kwargs)
+    return ReductionOptions(dark_statistic=settings.dark_statistic, no_monitor=settings.no_monitor, **kwargs)
 
 
 def reduce_measurement(files, settings: ReductionSettings, timer: _Timer | None = None):
@@ -229,9 +230,9 @@ def reduce_measurement(files, settings: ReductionSettings, timer: _Timer | None 
     Parameters
     ----------
     files : sequence of path
-        Raw files (LIMA HDF5 or EDF), or reduced 1-D files (ID02's ``*_ave.h5`` from dahu or
-        ewoksid02, another program's NXdata: read by :mod:`saxs.id02.processed`), in order. All
-        frames must share one q grid to be screened together.
+        Raw files (BLISS master files: every scan; LIMA HDF5 with scalers files; EDF), or reduced
+        1-D files (ID02's ``*_ave.h5`` from dahu or ewoksid02, another program's NXdata: read by
+        :mod:`saxs.id02.processed`), in order. All frames must share one q grid to be screened together.
     settings : ReductionSettings
     timer : _Timer, optional
         Collects ``reduce`` (read + integrate) and ``screen`` times.
@@ -241,6 +242,7 @@ def reduce_measurement(files, settings: ReductionSettings, timer: _Timer | None 
     (Profile1D, ScreenResult, list of ReducedData)
         The screened average (arbitrary units), the screening and the reductions of the raw files.
     """
+    from ..id02 import list_scans
     from ..id02.processed import is_processed_file, read_processed
     from ..reduce import reduce_file
     from ..screen import screen_frames
@@ -256,9 +258,10 @@ def reduce_measurement(files, settings: ReductionSettings, timer: _Timer | None 
                 frames.extend(read_processed(path).frames())
                 continue
             options = options or _reduction_options(settings)
-            r = reduce_file(path, options)
-            reduced.append(r)
-            frames.extend(r.frames)
+            for scan in list_scans(path) or [None]:     # every scan of a BLISS master file
+                r = reduce_file(path, options, scan=scan)
+                reduced.append(r)
+                frames.extend(r.frames)
     ratios = []
     for p in frames:
         i0, i1 = p.provenance.get("i0"), p.provenance.get("i1")
@@ -280,7 +283,7 @@ def reduce_measurement(files, settings: ReductionSettings, timer: _Timer | None 
 
 def _transmission(frames, empty_beam: str, file):
     """Transmission of the kept frames from their monitors and the empty beam's, or None (logged)."""
-    from ..frames import open_raw
+    from ..id02 import open_raw
     from ..transmission import transmission_from_monitors
 
     try:

@@ -1,8 +1,14 @@
 """Presets of simulated ID02 beamtimes and the writer of a whole beamtime folder.
 
-Layout written under OUTDIR::
+Layout written under OUTDIR (the real ID02 layouts of :mod:`saxs.id02`)::
 
-    raw/<name>_0000.h5          LIMA files (frames uint32, header, scalers), one per measurement
+    raw/<name>.h5                         BLISS master file (scan 1.1, counters in measurement/):
+                                          samples and standards (BLISS-era header: HSI0/HSI1/HSTime
+                                          are counter names)
+    raw/<name>_<detector>_00001_00.h5     its LIMA file (frames uint32, bitshuffle-LZ4, header)
+    raw/<name>_scalers_00001_00.h5        scalers file beside the LIMA file where there is no master
+                                          file: dark, empty beam, blanks (older header: HSI0/HSI1/
+                                          HSTime are 1-based pin numbers)
     calibrations/flat.edf       flat field (float32, ~1 +- 3 %); the counts contain it
     calibrations/mask.edf       uint8, 1 = masked: beamstop (+1.5 px margin) and half the dead pixels
     calibrations/geometry.poni  the true geometry (PONI 2.1)
@@ -59,9 +65,12 @@ import numpy as np
 
 from ..atomic import atomic_path, write_text_atomic
 from ..errors import InputError
-from ..lima import write_lima
+from ..id02.lima import lima_file_name
 from . import detector as det
 from .physics import CDSE_ODE_CONTRAST, BraggPeak, Population
+from .rawfiles import HSI0, HSI1, HSTIME, SCALER_DARK_PER_S, SCALER_FACTORS, SCALER_NAMES, SCAN, uses_master
+from .rawfiles import raw_file_name as rawfile_name
+from .rawfiles import write_measurement
 from .truth import Bubble, GroundTruth, Layer, save_truth
 
 log = logging.getLogger(__name__)
@@ -70,12 +79,6 @@ PRESETS = ("cdse-demo", "full")
 DETECTORS = ("small", "eiger2_4m")
 #: Value of gap and dead pixels in the frames.
 BAD_PIXEL_VALUE = np.iinfo(np.uint32).max
-#: Scaler channels written in every file; HSI0 / HSI1 point at the two monitors.
-SCALER_NAMES = ("Timer", "pin0_i0", "pin4_i1", "spare")
-HSI0, HSI1 = 1, 2
-#: Scaler dark rates, counts/s per channel (Timer counts microseconds separately).
-SCALER_DARK_PER_S = (0.0, 2000.0, 1500.0, 50.0)
-TIMER_HZ = 1.0e6
 
 _MU_KAPTON = 2.3      # 1/cm at 12.2 keV
 _MU_ODE = 1.0
@@ -295,7 +298,7 @@ def make_truth(plan: Plan, m: Measurement, seed: int) -> GroundTruth:
     else:
         n0 = np.zeros(m.frames)
     return GroundTruth(
-        name=m.name, kind=m.kind, raw_file=f"raw/{m.name}_0000.h5", seed=int(seed), geometry=plan.geometry,
+        name=m.name, kind=m.kind, raw_file=raw_file_name(plan, m), seed=int(seed), geometry=plan.geometry,
         exposure_time_s=plan.exposure_time_s, dark_rate_per_s=plan.dark_rate_per_s, eta=plan.eta,
         g0=plan.g0, g1=plan.g1, hsi0=HSI0, hsi1=HSI1, hsi0_factor=plan.hsi0_factor,
         hsi1_factor=plan.hsi1_factor, scaler_dark_per_s=SCALER_DARK_PER_S, scaler_names=SCALER_NAMES,
@@ -330,10 +333,21 @@ def _scattering_image(truth: GroundTruth, q_pix: np.ndarray, frame: int | None) 
 _NUMERIC_KEYS = ("Dummy", "DDummy", "BSize_1", "BSize_2")
 
 
+def raw_file_name(plan: Plan, m: Measurement) -> str:
+    """The file to reduce, relative to the beamtime folder: the master file or the LIMA file."""
+    return rawfile_name(m.name, m.kind, plan.geometry.detector_name)
+
+
 def _header(plan: Plan, m: Measurement, truth: GroundTruth) -> dict:
-    """ID02 header: numbers as exact decimal strings (``repr``), a few as numbers."""
-    return {k: (v if k in _NUMERIC_KEYS or isinstance(v, str) else repr(v))
-            for k, v in _header_values(plan, m, truth).items()}
+    """ID02 header: numbers as exact decimal strings (``repr``), a few as numbers.
+
+    BLISS datasets get counter names in HSI0/HSI1/HSTime, LIMA + scalers files 1-based pin numbers.
+    """
+    out = {k: (v if k in _NUMERIC_KEYS or isinstance(v, str) else repr(v))
+           for k, v in _header_values(plan, m, truth).items()}
+    if uses_master(m.kind):
+        out.update(HSI0=SCALER_NAMES[HSI0 - 1], HSI1=SCALER_NAMES[HSI1 - 1], HSTime=SCALER_NAMES[HSTIME - 1])
+    return out
 
 
 def _header_values(plan: Plan, m: Measurement, truth: GroundTruth) -> dict:
@@ -347,27 +361,19 @@ def _header_values(plan: Plan, m: Measurement, truth: GroundTruth) -> dict:
         "BSize_1": geom.binning, "BSize_2": geom.binning,
         "Dummy": 0, "DDummy": 0,
         "ExposureTime": plan.exposure_time_s,
-        "HSI0": HSI0, "HSI1": HSI1, "HSI0Factor": plan.hsi0_factor, "HSI1Factor": plan.hsi1_factor,
+        "HSI0": HSI0, "HSI1": HSI1, "HSTime": HSTIME,
+        "HSI0Factor": plan.hsi0_factor, "HSI1Factor": plan.hsi1_factor,
+        "ShutterOpeningTime": 0.0, "ShutterClosingTime": 0.0, "HS32Len": len(SCALER_NAMES),
+        **{f"HS32N{k + 1:02d}": name for k, name in enumerate(SCALER_NAMES)},
+        **{f"HS32Z{k + 1:02d}": z for k, z in enumerate(SCALER_DARK_PER_S)},
+        **{f"HS32F{k + 1:02d}": f for k, f in enumerate(SCALER_FACTORS)},
         "NormalizationFactor": plan.normalization_factor,
         "polarization_factor": geom.polarization_factor,
         "MaskFileName": "calibrations/mask.edf", "FlatfieldFileName": "calibrations/flat.edf",
-        "DarkFileName": "raw/dark_0000.h5",
+        "DarkFileName": f"raw/{lima_file_name('dark', geom.detector_name, SCAN)}",
         "SampleThickness": float(truth.thickness_mm) if truth.thickness_mm is not None else 0.0,
         "DetectorName": geom.detector_name,
     }
-
-
-def _scalers(truth: GroundTruth) -> dict:
-    t = truth.exposure_time_s
-    v = np.zeros((truth.n_frames, len(SCALER_NAMES)))
-    dark = np.asarray(SCALER_DARK_PER_S) * t
-    for k in range(truth.n_frames):
-        i0, i1 = truth.monitors(k)
-        v[k] = dark
-        v[k, 0] = t * TIMER_HZ
-        v[k, HSI0] += i0 / truth.hsi0_factor
-        v[k, HSI1] += i1 / truth.hsi1_factor
-    return {"HS32V": np.rint(v), "HS32Z": np.asarray(SCALER_DARK_PER_S), "HS32N": list(SCALER_NAMES)}
 
 
 def _pixel_gain(plan: Plan, img: DetectorImages) -> np.ndarray:
@@ -445,10 +451,9 @@ def simulate_beamtime(outdir, *, preset: str = "cdse-demo", seed: int = 20261124
         iterator = tqdm(iterator, desc="simulate", unit="file")
     for m in iterator:
         truth = make_truth(plan, m, seed)
-        write_lima(outdir / truth.raw_file, _frames(plan, truth, img, seed), _header(plan, m, truth),
-                   detector=plan.geometry.detector_name, scalers=_scalers(truth))
+        files += write_measurement(outdir, truth, _frames(plan, truth, img, seed), _header(plan, m, truth),
+                                   detector=plan.geometry.detector_name)
         save_truth(outdir / "truth" / f"{m.name}.json", truth)
-        files.append(truth.raw_file)
         truth_files.append(f"truth/{m.name}.json")
         log.info("wrote %s", truth.raw_file)
     write_text_atomic(outdir / "beamtime.toml", beamtime_toml(plan, seed))
@@ -464,6 +469,7 @@ def simulate_beamtime(outdir, *, preset: str = "cdse-demo", seed: int = 20261124
 def beamtime_toml(plan: Plan, seed: int) -> str:
     """The ``beamtime.toml`` (schema version 1) describing the simulated folder."""
     names = {m.name for m in plan.measurements}
+    raw = {m.name: raw_file_name(plan, m) for m in plan.measurements}
     lines = [
         "# Written by saxs simulate: description of this simulated beamtime (read by saxs batch).",
         "# Paths are relative to this file.",
@@ -473,24 +479,24 @@ def beamtime_toml(plan: Plan, seed: int) -> str:
         "[instrument]",
         'poni = "calibrations/geometry.poni"',
         'mask = "calibrations/mask.edf"',
-        'dark = "raw/dark_*.h5"',
+        f'dark = "{raw["dark"]}"',
         'flat = "calibrations/flat.edf"',
-        'empty_beam = "raw/empty_beam_0000.h5"',
+        f'empty_beam = "{raw["empty_beam"]}"',
         "npt = 400",
         "# the median of 10 Poisson(2) dark frames reads 1.85 counts, not 2: average after clipping zingers",
         'dark_statistic = "clipped_mean"',
         "",
         "[absolute]",
-        'standard_file = "raw/glassy_carbon_0000.h5"',
+        f'standard_file = "{raw["glassy_carbon"]}"',
         'standard = "srm3600"',
         "standard_thickness_mm = 1.055",
         "",
         "[blanks.solvent_ode]",
-        'files = ["raw/solvent_ode_*.h5"]',
+        f'files = ["{raw["solvent_ode"]}"]',
         'empty = "empty_capillary"',
         "",
         "[blanks.empty_capillary]",
-        'files = ["raw/empty_capillary_*.h5"]',
+        f'files = ["{raw["empty_capillary"]}"]',
         "",
     ]
     for m in plan.measurements:
@@ -499,7 +505,7 @@ def beamtime_toml(plan: Plan, seed: int) -> str:
         lines += [
             "[[samples]]",
             f'name = "{m.name}"',
-            f'files = ["raw/{m.name}_*.h5"]',
+            f'files = ["{raw[m.name]}"]',
             'solvent = "solvent_ode"',
             'empty = "empty_capillary"',
             f"thickness_mm = {_PATH_MM}",
@@ -542,7 +548,7 @@ def beamtime_toml(plan: Plan, seed: int) -> str:
     if "water" in names:
         lines += [
             "# A second absolute standard measured in this beamtime (water, 0.01632 1/cm at 20 C):",
-            '# standard_file = "raw/water_0000.h5", standard = "water", standard_thickness_mm = 1.5,',
+            f'# standard_file = "{raw.get("water", "")}", standard = "water", standard_thickness_mm = 1.5,',
             '# standard_empty = "empty_capillary"',
             "",
         ]
@@ -553,14 +559,17 @@ def readme_text(plan: Plan, seed: int) -> str:
     """The README.txt of a simulated folder."""
     geom = plan.geometry
     ny, nx = geom.shape
-    rows = "\n".join(f"  raw/{m.name}_0000.h5  {m.kind:<10s} {m.frames} frames"
+    rows = "\n".join(f"  {raw_file_name(plan, m)}  {m.kind:<10s} {m.frames} frames"
                      + (f"  (bubble in frame {m.bubble.frame})" if m.bubble else "")
                      for m in plan.measurements)
     return f"""Simulated ID02 beamtime (saxs simulate, preset {plan.preset}, seed {seed})
 
-raw/            LIMA HDF5 files: frames at entry_0000/measurement/data ({ny} x {nx} uint32,
-                gaps and dead pixels = 4294967295), header at entry_0000/instrument/{geom.detector_name}/header,
-                monitors in entry_0000/measurement/scalers (HSI0 = {HSI0}, HSI1 = {HSI1}).
+raw/            ID02 layouts. Samples and standards: BLISS master files <name>.h5 (scan {SCAN}.1; frames an
+                external link into the LIMA file <name>_{geom.detector_name}_{SCAN:05d}_00.h5; monitors
+                in {SCAN}.1/measurement/{SCALER_NAMES[HSI0 - 1]} (HSI0) and {SCALER_NAMES[HSI1 - 1]} (HSI1)). Dark, empty beam,
+                blanks: LIMA file + scalers file <name>_scalers_{SCAN:05d}_00.h5 (HSI0 = pin {HSI0}, HSI1 = pin {HSI1}).
+                LIMA frames at entry_0000/ESRF-ID02/{geom.detector_name}/data ({ny} x {nx} uint32,
+                gaps and dead pixels = 4294967295), header beside them.
 calibrations/   flat.edf (flat field, counts contain it), mask.edf (1 = masked: beamstop and some
                 dead pixels; other dead pixels only show as 4294967295), geometry.poni (true geometry).
 truth/          one JSON per raw file: every parameter of the simulation (load with

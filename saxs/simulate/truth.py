@@ -19,9 +19,11 @@ Counts are Poisson draws of ``E``; gap and dead pixels then read ``2**32 - 1``.
 Monitors (noise-free, then rounded to integer scaler counts)::
 
     i0_k = g0 * N0_k,      i1_k = g1 * T_k * N0_k
-    HS32V[k, HSIx] = round(i_x / HSIxFactor + HS32Z[HSIx] * t)
+    HS32C[k, pin - 1] = round(i_x / HS32F + HS32Z * t)      (pin = HSI0 or HSI1, 1-based)
 
-so that ``(HS32V - HS32Z t) * HSIxFactor`` (the :mod:`saxs.lima` convention) gives them back.
+so that the calibrated ``HS32V = (HS32C - HS32Z t) HS32F`` (the scalers file, or the master file's
+``measurement/<counter>``) gives them back within half a count times HS32F; ``HSIxFactor`` is in the
+header but not applied (the ID02 / ewoksid02 convention, :mod:`saxs.id02.base`).
 The empty-beam file has no layers (``T = 1``), so ``T = (i1/i0)_sample / (i1/i0)_empty``.
 
 What a reduction must give: dividing dark-subtracted counts by ``dOmega * P * flat * i1`` and

@@ -31,11 +31,11 @@ def broken(small_beamtime, tmp_path_factory):
     """A copy with cdse_T210's raw file truncated and cdse_T220 pointing at a blank without files; one run."""
     base = tmp_path_factory.mktemp("broken")
     bt = copy_beamtime(small_beamtime, base / "bt")
-    raw = bt / "raw" / "cdse_T210_0000.h5"
+    raw = bt / "raw" / "cdse_T210.h5"
     raw.write_bytes(raw.read_bytes()[: raw.stat().st_size // 3])
     text = (bt / "beamtime.toml").read_text()
-    text = text.replace('name = "cdse_T220"\nfiles = ["raw/cdse_T220_*.h5"]\nsolvent = "solvent_ode"',
-                        'name = "cdse_T220"\nfiles = ["raw/cdse_T220_*.h5"]\nsolvent = "solvent_lost"')
+    text = text.replace('name = "cdse_T220"\nfiles = ["raw/cdse_T220.h5"]\nsolvent = "solvent_ode"',
+                        'name = "cdse_T220"\nfiles = ["raw/cdse_T220.h5"]\nsolvent = "solvent_lost"')
     text += '\n[blanks.solvent_lost]\nfiles = ["raw/solvent_lost_*.h5"]\n'
     (bt / "beamtime.toml").write_text(text)
     out = base / "out"
@@ -51,7 +51,7 @@ def test_failures_reported_others_processed(broken):
     status = {s["name"]: s for s in summary["samples"]}
     assert status["cdse_T200"]["status"] == "done"
     # the corrupt file is named in the reason; the missing blank says which blank and why
-    assert status["cdse_T210"]["status"] == "failed" and "cdse_T210_0000.h5" in status["cdse_T210"]["reason"]
+    assert status["cdse_T210"]["status"] == "failed" and "cdse_T210.h5" in status["cdse_T210"]["reason"]
     assert status["cdse_T220"]["reason"].startswith("blank 'solvent_lost' failed: no raw file matches")
     failed = {(f["kind"], f["name"]) for f in summary["failed"]}
     assert failed == {("blank", "solvent_lost"), ("sample", "cdse_T210"), ("sample", "cdse_T220")}
@@ -112,7 +112,7 @@ def test_sample_file_is_nxcansas_with_fit_and_peaks(broken, small_beamtime):
         assert abs(t - t_true) <= max(4 * dt, 1e-3), (t, dt, t_true)
         assert len(f.attrs[FINGERPRINT_ATTR]) == 64
         inputs = json.loads(f.attrs["saxs_batch_inputs"])
-        assert [s["name"] for s in inputs["files"]] == ["raw/cdse_T200_0000.h5"]
+        assert [s["name"] for s in inputs["files"]] == ["raw/cdse_T200.h5", "raw/cdse_T200_eiger2_4m_bin8_00001_00.h5"]
         assert f["subtracted/metadata/nucleation_temperature_C"][()] == 200.0
         assert f["subtracted/peaks/q_nm"].shape == (0,)  # spheres only: no Bragg peak
         assert f["subtracted/screen/frames_used"][()].tolist() == [0, 1]
@@ -189,7 +189,7 @@ def test_resume_skips_done_and_refusals(broken):
                                                                               "contributions = 101"))
     code, plan = run_batch(bt, "-c", "other.toml", "-o", out, "--only", "cdse_T200", "--resume", "--dry-run")
     assert [t["status"] for t in plan["tasks"] if t["kind"] == "sample"] == ["todo"]
-    raw = bt / "raw" / "cdse_T200_0000.h5"
+    raw = bt / "raw" / "cdse_T200.h5"
     stat = raw.stat()
     os.utime(raw, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     code, plan = run_batch(bt, "-o", out, "--only", "cdse_T200", "--resume", "--dry-run")
@@ -215,7 +215,7 @@ def test_sample_without_blanks(small_beamtime, tmp_path):
 
     bt = copy_beamtime(small_beamtime, tmp_path / "bt")
     text = (bt / "beamtime.toml").read_text()
-    text += '\n[[samples]]\nname = "bare"\nfiles = ["raw/cdse_T200_*.h5"]\nthickness_mm = 1.5\n'
+    text += '\n[[samples]]\nname = "bare"\nfiles = ["raw/cdse_T200.h5"]\nthickness_mm = 1.5\n'
     (bt / "beamtime.toml").write_text(text)
     (bt / "plain.toml").write_text(re.sub(r"(?ms)^\[absolute\].*?(?=^\[blanks)", "", text))
     expected = {"beamtime.toml": ("absolute", "1/cm", "absolute"), "plain.toml": ("reduced", "arbitrary", "relative")}

@@ -51,11 +51,13 @@ def made(small_beamtime, tmp_path_factory):
     code, summary = run_batch(bt, "-o", out, "--only", *SAMPLES)
     assert code == 0, summary["failed"]
     cal = bt / "calibrations"
-    raw = [bt / "raw" / f"{n}_0000.h5" for n in ("precursor_T025", "precursor_T050", "solvent_ode", "cdse_T220")]
+    lima = "eiger2_4m_bin8_00001_00"  # the simulator writes master files for samples, LIMA + scalers for blanks
+    raw = [bt / "raw" / f"{n}.h5" for n in ("precursor_T025", "precursor_T050", "cdse_T220")]
+    raw.append(bt / "raw" / f"solvent_ode_{lima}.h5")
     code, text = _cli("reduce", *raw, "--poni", cal / "geometry.poni", "--mask", cal / "mask.edf",
-                      "--dark", bt / "raw" / "dark_0000.h5", "--npt", 300, "-o", base / "reduced")
+                      "--dark", bt / "raw" / f"dark_{lima}.h5", "--npt", 300, "-o", base / "reduced")
     assert code == 0
-    reduced = {p.name.split("_0000")[0]: p for p in (base / "reduced").glob("*_reduced.h5")}
+    reduced = {p.name.split("_scan")[0].split(f"_{lima}")[0]: p for p in (base / "reduced").glob("*_reduced.h5")}
     sub = base / "subtracted.h5"
     assert _cli("subtract", reduced["cdse_T220"], "--solvent", reduced["solvent_ode"], "--thickness-mm", 1.5,
                 "-o", sub)[0] == 0
@@ -135,7 +137,7 @@ def test_plot_refuses_a_file_with_nothing_to_plot(made, tmp_path, capsys):
     text.write_text("not a result\n")
     single = tmp_path / "one_peaks.h5"
     assert _cli("peaks", made["precursors"][0], "-o", single)[0] == 0
-    for path, says in ((made["beamtime"] / "raw" / "dark_0000.h5", "nothing to plot"),
+    for path, says in ((made["beamtime"] / "raw" / "dark_eiger2_4m_bin8_00001_00.h5", "nothing to plot"),
                        (text, "not an HDF5 file"), (single, "peaks/tracks"),
                        (tmp_path / "missing.h5", "no such file")):
         capsys.readouterr()
@@ -280,7 +282,7 @@ def test_reduce_says_what_it_wrote(made):
 
 def test_no_pyopencl_notice_from_the_entry_point(made, tmp_path):
     """The real console entry point, as a user runs it: silx's OpenCL notice does not reach stderr."""
-    raw = made["beamtime"] / "raw" / "precursor_T025_0000.h5"
+    raw = made["beamtime"] / "raw" / "precursor_T025.h5"
     run = subprocess.run([sys.executable, "-m", "saxs", "reduce", str(raw), "--npt", "50", "-o", str(tmp_path)],
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr

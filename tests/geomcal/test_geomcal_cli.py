@@ -125,7 +125,7 @@ def test_id02_lima_file_header_seeds_the_search(tmp_path, simulated, capsys):
     """A raw ID02 LIMA file (saxs.lima layout, bitshuffle-LZ4, header as byte strings): the frame is
     found at entry_0000/measurement/data without --dataset and Center_1/2, PSize, SampleDistance
     come from the detector's header group. Gap pixels (uint32 maximum) are masked."""
-    from saxs.lima import write_lima
+    from saxs.id02.lima import write_lima
 
     truth, counts = simulated
     frames = np.stack([counts, counts]).astype(np.uint32)

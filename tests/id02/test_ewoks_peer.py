@@ -27,8 +27,8 @@ from saxs.cli import main  # noqa: E402
 from saxs.id02.processed import read_processed  # noqa: E402
 from saxs.reduce import ReductionOptions, reduce_file, write_reduced  # noqa: E402
 
-from .bliss_synth import build_dataset  # noqa: E402
-from .ewoks_run import run_ewoksid02  # noqa: E402
+from bliss_synth import build_dataset  # noqa: E402
+from ewoks_run import run_ewoksid02  # noqa: E402
 
 NPT = 200  # ewoksid02 wants >= 200 radial bins
 

@@ -18,7 +18,7 @@ from saxs.id02.processed import (DEFAULT_RELATIVE_ERROR, ProcessedFileWarning, i
                                  load_processed_average, read_processed)
 from saxs.nxcansas import load_profile
 
-from .ave_synth import poisson_frames, sphere_intensity, write_ave, write_plain_nxdata
+from ave_synth import poisson_frames, sphere_intensity, write_ave, write_plain_nxdata
 
 Q_NM = np.linspace(0.05, 5.0, 400)
 
@@ -199,7 +199,7 @@ def test_fit_on_ave_file_finds_the_sphere_radius(tmp_path, capsys):
 def test_raw_lima_and_bliss_master_files_are_not_taken_for_reduced_curves(tmp_path):
     # a BLISS master file has an NXdata of counters (1-D, against time) behind its @default chain,
     # a LIMA file an image stack: neither is a reduced curve
-    from .bliss_synth import build_dataset
+    from bliss_synth import build_dataset
 
     ds = build_dataset(tmp_path / "raw", n_frames=2)
     with h5py.File(ds.master, "a") as f:

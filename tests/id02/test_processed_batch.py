@@ -16,7 +16,7 @@ import numpy as np
 
 from saxs.cli import main
 
-from .ave_synth import poisson_frames, sphere_intensity, write_ave
+from ave_synth import poisson_frames, sphere_intensity, write_ave
 
 Q_NM = np.linspace(0.1, 4.0, 300)
 RADII_NM = {"s190": 2.0, "s200": 2.0, "s210": 2.6}

@@ -9,10 +9,12 @@ against itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from saxs.lima import write_lima
+from saxs.id02.lima import write_lima
+from saxs.id02.scalers import companion_path, write_scalers
 
 #: A small binned detector: 120 rows x 128 columns of 0.6 mm at 1 m, 0.1 nm.
 SHAPE = (120, 128)
@@ -60,7 +62,7 @@ def header(*, numeric=False, **changes):
     h = {
         "Title": "synthetic guinier", "Center_1": CENTER_X_PX, "Center_2": CENTER_Y_PX,
         "PSize_1": PIXEL_M, "PSize_2": PIXEL_M, "SampleDistance": DISTANCE_M, "WaveLength": WAVELENGTH_M,
-        "Dummy": 0, "DDummy": 0, "HSI0": 1, "HSI1": 2, "HSI0Factor": 1.0, "HSI1Factor": 1.0,
+        "Dummy": 0, "DDummy": 0, "HSI0": 2, "HSI1": 3, "HSTime": 1, "HSI0Factor": 1.0, "HSI1Factor": 1.0,
         "NormalizationFactor": 1.0, "ExposureTime": 0.1,
         "DetectorRotation_1": 0.0, "DetectorRotation_2": 0.0, "DetectorRotation_3": 0.0,
     }
@@ -79,20 +81,44 @@ def expected_counts(model, monitor, *, dark=None, flat=None, pixels=None, normal
     return counts
 
 
-def scalers(i0, i1, *, exposure_s=0.1):
-    """HS32V/HS32Z/HS32N with monitors on channels 1 (I0) and 2 (I1); zero rates 5 and 3 counts/s."""
+#: Scaler channels of the synthetic files (pins 1..4): a microsecond clock, I0, I1, a spare.
+SCALER_NAMES = ("time", "I0", "I1", "spare")
+#: Zero rates (counts/s) and factors; Z t is a whole number of counts at t = 0.1 s, so that
+#: HS32V = (HS32C - Z t) F gives the monitors back exactly.
+SCALER_ZEROS = (0.0, 50.0, 30.0, 0.0)
+SCALER_FACTORS = (1e-6, 1.0, 1.0, 1.0)
+
+
+def scaler_counts(i0, i1, *, exposure_s=0.1):
+    """Raw counts HS32C (n_frames, 4) whose calibrated values are (t, i0, i1, 0)."""
     i0 = np.asarray(i0, dtype=float)
     i1 = np.asarray(i1, dtype=float)
-    zeros = np.array([0.0, 5.0, 3.0, 0.0])
     values = np.zeros((i0.size, 4))
-    values[:, 0] = exposure_s * 1e6           # a clock channel
-    values[:, 1] = i0 + zeros[1] * exposure_s
-    values[:, 2] = i1 + zeros[2] * exposure_s
-    return {"HS32V": values, "HS32Z": zeros, "HS32N": ["time", "I0", "I1", "spare"]}
+    values[:, 0] = exposure_s
+    values[:, 1] = i0
+    values[:, 2] = i1
+    return np.rint(values / np.asarray(SCALER_FACTORS) + np.asarray(SCALER_ZEROS) * exposure_s).astype(np.int64)
+
+
+def lima_path(path, detector="pilatus"):
+    """``<stem>_<detector>_00001_00.h5`` beside ``path`` (ID02's LIMA name, so the scalers file is found)."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}_{detector}_00001_00.h5")
+
+
+def write_lima_set(path, frames, header, *, detector="pilatus", i0=None, i1=None, numeric_header=False,
+                   exposure_s=0.1):
+    """A LIMA file named after ``path`` (see :func:`lima_path`) and, given monitors, its scalers file."""
+    lima = write_lima(lima_path(path, detector), frames, header, detector=detector, numeric_header=numeric_header,
+                      exposure_s=exposure_s)
+    if i1 is not None:
+        write_scalers(companion_path(lima, detector), scaler_counts(i0, i1, exposure_s=exposure_s),
+                      names=SCALER_NAMES, zeros=SCALER_ZEROS, factors=SCALER_FACTORS,
+                      exposure_s=np.full(np.size(i1), exposure_s), hsi0=2, hsi1=3, hstime=1)
+    return lima
 
 
 _default_header = header
-_scalers = scalers
 
 #: Monitor values (transmitted flux I1) of the three frames; I0 = 2 x I1.
 I1_VALUES = np.array([1.0e6, 1.1e6, 0.9e6])
@@ -100,7 +126,9 @@ I1_VALUES = np.array([1.0e6, 1.1e6, 0.9e6])
 
 def make_lima(path, *, seed, i1=I1_VALUES, model=guinier, header=None, scalers=True, dark=None,
               flat=None, gaps=None, numeric_header=False, detector="pilatus"):
-    """Write a synthetic LIMA file: Poisson counts of the model (fixed seed); returns the path."""
+    """Write a synthetic LIMA file (+ its scalers file): Poisson counts of the model (fixed seed).
+
+    The LIMA file is ``<stem of path>_<detector>_00001_00.h5``; returns its path."""
     rng = np.random.default_rng(seed)
     pix = analytic_pixels()
     frames = []
@@ -110,5 +138,5 @@ def make_lima(path, *, seed, i1=I1_VALUES, model=guinier, header=None, scalers=T
             counts[gaps] = 2**32 - 1
         frames.append(counts)
     head = _default_header() if header is None else header
-    sc = _scalers(2 * np.asarray(i1), i1) if scalers else None
-    return write_lima(path, np.array(frames), head, detector=detector, scalers=sc, numeric_header=numeric_header)
+    monitors = dict(i0=2 * np.asarray(i1), i1=np.asarray(i1)) if scalers else {}
+    return write_lima_set(path, np.array(frames), head, detector=detector, numeric_header=numeric_header, **monitors)

@@ -95,10 +95,10 @@ def test_cli_batch_with_a_corrupt_file_carries_on(tmp_path, lima_file, capsys):
     assert code == 2
     summary = json.loads(capsys.readouterr().out)
     assert [o["input"] for o in summary["outputs"]] == [str(lima_file), str(second)]
-    assert summary["outputs"][0] == {"input": str(lima_file), "output": str(out / "guinier_reduced.h5"),
+    assert summary["outputs"][0] == {"input": str(lima_file), "output": str(out / "guinier_pilatus_00001_00_reduced.h5"),
                                      "frames": 3, "frames_used": 3, "warnings": []}
     assert {f["input"] for f in summary["failures"]} == {str(corrupt), str(truncated)}
-    assert sorted(p.name for p in out.iterdir()) == ["guinier_reduced.h5", "second_reduced.h5"]
+    assert sorted(p.name for p in out.iterdir()) == ["guinier_pilatus_00001_00_reduced.h5", "second_pilatus_00001_00_reduced.h5"]
 
 
 def test_cli_success(tmp_path, lima_file, capsys):

@@ -10,8 +10,8 @@ import pytest
 import reduce_synth as synth
 from reduce_synth import I1_VALUES, make_lima
 from reduce_oracle import binned_model, pull_check
-from saxs.frames import open_raw
-from saxs.lima import write_lima
+from saxs.id02 import open_raw
+from saxs.id02.lima import write_lima
 from saxs.reduce import ReductionOptions, reduce_file
 
 NO_SPLIT = ("no", "histogram", "cython")
@@ -29,11 +29,12 @@ def test_lima_header_bytes_or_numbers_and_scaler_monitors(tmp_path, numeric):
         assert float(raw.header["PSize_2"]) == pytest.approx(synth.PIXEL_M)
         assert raw.header["Title"] == "synthetic guinier"
         monitors = raw.monitors()
-        # HS32V - HS32Z x ExposureTime recovers the values synth.scalers put in (exact in float64)
+        # the scalers file's HS32V columns of pins 2 and 3 (already calibrated) are the monitors written
         np.testing.assert_allclose(monitors.i1, I1_VALUES, rtol=1e-12)
         np.testing.assert_allclose(monitors.i0, 2 * I1_VALUES, rtol=1e-12)
-        np.testing.assert_allclose(monitors.exposure_s, 0.1)
-        assert monitors.source == "scalers HS32V[1,2]"
+        np.testing.assert_allclose(monitors.exposure_s, 0.1, rtol=1e-12)   # HSTime = pin 1, microseconds x 1e-6
+        assert monitors.source == "scalers h_scalers_00001_00.h5: I0/I1"
+        assert raw.companions == (path.with_name("h_scalers_00001_00.h5"),)
         frame = raw.frame(1)
         assert frame.dtype == np.float64 and frame.shape == synth.SHAPE
     reduced = reduce_file(path, ReductionOptions(npt=60, method=NO_SPLIT))
@@ -56,9 +57,9 @@ def test_multiframe_edf_reduces_to_model(tmp_path, pixels):
     for k, monitor in enumerate(I1_VALUES):
         counts = rng.poisson(synth.expected_counts(synth.guinier, monitor, pixels=pixels)).astype(np.uint32)
         frames.append(counts)
-        header = {key: str(value) for key, value in synth.header(HSI0=1, HSI1=2).items()}
-        header.update({"HS32V01": str(2 * monitor + 0.5), "HS32Z01": "5", "HS32V02": str(monitor + 0.3),
-                       "HS32Z02": "3"})
+        header = {key: str(value) for key, value in synth.header(HSI0=1, HSI1=2, HSTime=None).items()}
+        # HS32Vnn are already calibrated (dark-corrected, scaled): taken as they are
+        header.update({"HS32V01": str(2 * monitor), "HS32Z01": "5", "HS32V02": str(monitor), "HS32Z02": "3"})
         headers.append(header)
     path = _write_edf(tmp_path / "series.edf", frames, headers)
     with open_raw(path) as raw:
@@ -66,8 +67,8 @@ def test_multiframe_edf_reduces_to_model(tmp_path, pixels):
         np.testing.assert_array_equal(raw.frame(2), frames[2])
         assert [f.sum() for f in raw.iter_frames()] == [float(f.sum()) for f in frames]
         monitors = raw.monitors()
-        np.testing.assert_allclose(monitors.i1, I1_VALUES, rtol=1e-12)    # (V - Z t) x factor
-        assert monitors.source == "header HS32V01/HS32V02"
+        np.testing.assert_allclose(monitors.i1, I1_VALUES, rtol=1e-12)    # HS32V02 as written
+        assert monitors.source == "EDF header: HS32V01/HS32V02"
     reduced = reduce_file(path, ReductionOptions(npt=100, method=NO_SPLIT))
     expected = binned_model(reduced.average.q_nm, pixels, synth.guinier)
     ok, info = pull_check(np.stack([p.intensity for p in reduced.frames]),
@@ -76,13 +77,16 @@ def test_multiframe_edf_reduces_to_model(tmp_path, pixels):
     assert reduced.average.provenance["input_format"] == "edf"
 
 
-def test_edf_intensity_keys_are_monitors(tmp_path):
-    header = {key: str(value) for key, value in synth.header().items()}
-    header.update(Intensity0="2000", Intensity1="1000")
+def test_edf_counter_names_are_monitors(tmp_path):
+    """BLISS-era EDF header: HSI0/HSI1 name counters, matched against HS32Nnn."""
+    header = {key: str(value) for key, value in synth.header(HSI0="pin41", HSI1="pin5", HSTime="time").items()}
+    header.update(HS32Len="3", HS32N01="time", HS32N02="pin5", HS32N03="pin41",
+                  HS32V01="0.25", HS32V02="1000", HS32V03="2000")
     path = _write_edf(tmp_path / "one.edf", [np.ones(synth.SHAPE, np.uint32)], [header])
     with open_raw(path) as raw:
         monitors = raw.monitors()
     assert monitors.i1.tolist() == [1000.0] and monitors.i0.tolist() == [2000.0]
+    assert monitors.exposure_s.tolist() == [0.25]
 
 
 def test_frames_are_read_one_at_a_time(tmp_path):

@@ -65,11 +65,12 @@ def test_integrator_is_cached_per_geometry():
     assert get_integrator(a) is not get_integrator(c)
 
 
-def test_header_detector_rotation_is_refused():
+def test_header_detector_rotation_in_degrees_is_refused():
+    """Rotations are radians (ewoksid02 passes them to pyFAI unchanged): 5 (degrees?) is refused."""
     with pytest.raises(InputError) as err:
-        Geometry.from_header(_header_strings(DetectorRotation_2=1.5), synth.SHAPE, "rotated.h5")
+        Geometry.from_header(_header_strings(DetectorRotation_2=5.0), synth.SHAPE, "rotated.h5")
     message = str(err.value)
-    assert "rotated.h5" in message and "DetectorRotation_2" in message and "PONI" in message
+    assert "rotated.h5" in message and "DetectorRotation_2" in message and "radians" in message
 
 
 def _write_poni(path, *, dist=1.0, poni1=0.0316, poni2=0.0242, rot1=0.0, rot2=0.0, shape=synth.SHAPE):

@@ -13,7 +13,7 @@ import pytest
 import reduce_synth as synth
 from reduce_synth import I1_VALUES, make_lima
 from reduce_oracle import binned_model, binned_sums, pull_check, subpixel_binned_model
-from saxs.lima import write_lima
+from saxs.id02.lima import write_lima
 from saxs.reduce import EXPOSURE_ONLY, ReductionOptions, reduce_file
 
 NO_SPLIT = ("no", "histogram", "cython")
@@ -69,8 +69,7 @@ def test_sigma_is_propagated_poisson(tmp_path, pixels):
     """Noise-free constant counts: sigma of a bin = sqrt(sum counts + sum dark variance) / sum(w) / monitor."""
     counts = np.full(synth.SHAPE, 400.0)
     dark_level = 30.0
-    path = write_lima(tmp_path / "flat400.h5", counts[np.newaxis], synth.header(), detector="pilatus",
-                      scalers=synth.scalers([2e6], [1e6]))
+    path = synth.write_lima_set(tmp_path / "flat400.h5", counts[np.newaxis], synth.header(), i0=[2e6], i1=[1e6])
     dark_path = write_lima(tmp_path / "dark.h5", np.full((5, *synth.SHAPE), dark_level), synth.header(),
                            detector="pilatus")
     reduced = reduce_file(path, ReductionOptions(npt=80, method=NO_SPLIT, dark=dark_path))
@@ -111,10 +110,11 @@ def test_dark_flat_and_normalization_factor(tmp_path, pixels):
     assert reduced.average.provenance["normalization_factor"] == nf
 
 
-def test_file_without_monitors_is_divided_by_exposure(tmp_path, pixels, caplog):
+def test_file_without_monitors_is_divided_by_exposure_with_no_monitor(tmp_path, pixels, caplog):
+    """--no-monitor: the scalers file is not looked for, I is divided by the exposure time only."""
     path = make_lima(tmp_path / "noscalers.h5", seed=7, scalers=False)
     with caplog.at_level("WARNING"):
-        reduced = reduce_file(path, ReductionOptions(npt=100, method=NO_SPLIT))
+        reduced = reduce_file(path, ReductionOptions(npt=100, method=NO_SPLIT, no_monitor=True))
     assert any("no monitor values" in r.getMessage() for r in caplog.records)
     assert reduced.warnings and "no monitor values" in reduced.warnings[0]
     assert reduced.average.provenance["normalization"] == EXPOSURE_ONLY
@@ -142,7 +142,7 @@ def test_gap_pixels_at_integer_maximum_are_masked(tmp_path, pixels):
 
 def test_dark_with_another_exposure_time_is_reported(tmp_path, lima_file):
     dark_path = write_lima(tmp_path / "dark.h5", np.zeros((2, *synth.SHAPE)), synth.header(ExposureTime=1.0),
-                           detector="pilatus")
+                           detector="pilatus", exposure_s=1.0)
     reduced = reduce_file(lima_file, ReductionOptions(npt=40, dark=dark_path))
     assert any("differs from the dark" in w for w in reduced.warnings)
     assert reduced.average.provenance["dark_exposure_s"] == 1.0
@@ -178,8 +178,8 @@ def test_noise_free_wide_angle_frame_matches_solid_angle_and_polarisation(tmp_pa
     pixels = synth.analytic_pixels(distance_m=0.1, polarization_factor=factor)
     monitor = 1e9        # ~1e5-1e6 counts per pixel: rounding to integers is < 1e-5
     counts = np.rint(synth.guinier(pixels.q_nm) * pixels.solid_angle_sr * pixels.polarization * monitor)
-    path = write_lima(tmp_path / "wide.h5", counts[np.newaxis], synth.header(SampleDistance=0.1),
-                      detector="pilatus", scalers=synth.scalers([2 * monitor], [monitor]))
+    path = synth.write_lima_set(tmp_path / "wide.h5", counts[np.newaxis], synth.header(SampleDistance=0.1),
+                                i0=[2 * monitor], i1=[monitor])
     reduced = reduce_file(path, ReductionOptions(npt=60, method=NO_SPLIT, polarization_factor=factor))
     frame = reduced.frames[0]
     expected = binned_model(frame.q_nm, pixels, synth.guinier)

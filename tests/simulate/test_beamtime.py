@@ -6,6 +6,8 @@ import glob
 import json
 import tomllib
 
+from pathlib import Path
+
 import fabio
 import h5py
 import hdf5plugin  # noqa: F401 - registers the bitshuffle filter for reading
@@ -23,17 +25,37 @@ from .conftest import FRAMES, SEED
 BAD = 2**32 - 1
 
 
-def _read(path):
+def _lima_and_counters(path):
+    """The LIMA file behind ``path`` (a master file's external link, or ``path`` itself) and the
+    master file's counters (None for a LIMA file), read with h5py alone."""
     with h5py.File(path, "r") as f:
+        if f.attrs.get("creator") != "bliss":
+            return Path(path), None
+        det = next(iter(f["1.1/instrument"]))
+        link = f[f"1.1/instrument/{det}"].get("data", getlink=True)
+        assert isinstance(link, h5py.ExternalLink) and link.path == "/entry_0000/measurement/data"
+        counters = {k: v[()] for k, v in f["1.1/measurement"].items() if isinstance(v, h5py.Dataset) and v.ndim == 1}
+        return Path(path).parent / link.filename, counters
+
+
+def _read(path):
+    """Frames, header, counters (name -> values per frame), chunks and filters of a simulated raw file."""
+    lima, counters = _lima_and_counters(path)
+    with h5py.File(lima, "r") as f:
+        assert f.attrs["creator"].startswith("LIMA")
         frames = f["entry_0000/measurement/data"][()]
-        det = next(iter(f["entry_0000/instrument"]))
-        header = {k: v[()] for k, v in f[f"entry_0000/instrument/{det}/header"].items()}
-        sc = f["entry_0000/measurement/scalers"]
-        scalers = {k: sc[k][()] for k in sc}
-        chunks = f[f"entry_0000/instrument/{det}/data"].chunks
-        plist = f[f"entry_0000/instrument/{det}/data"].id.get_create_plist()
+        det = next(iter(f["entry_0000/ESRF-ID02"]))
+        header = {k: v[()] for k, v in f[f"entry_0000/ESRF-ID02/{det}/header"].items()}
+        chunks = f[f"entry_0000/ESRF-ID02/{det}/data"].chunks
+        plist = f[f"entry_0000/ESRF-ID02/{det}/data"].id.get_create_plist()
         filters = [plist.get_filter(i)[0] for i in range(plist.get_nfilters())]
-    return frames, header, scalers, chunks, filters
+    scalers = lima.with_name(lima.name.replace(f"_{det}_", "_scalers_"))
+    if counters is None and scalers.is_file():   # the scalers file: calibrated HS32V columns by HS32N name
+        with h5py.File(scalers, "r") as f:
+            mcs = f["entry_0000/TRUSAXS/MCS"]
+            names = [n.decode() if isinstance(n, bytes) else n for n in mcs["HS32N"][()]]
+            counters = {name: mcs["HS32V"][:, k] for k, name in enumerate(names)}
+    return frames, header, counters, chunks, filters
 
 
 def _num(header, key):
@@ -41,12 +63,14 @@ def _num(header, key):
     return float(v.decode() if isinstance(v, bytes) else v)
 
 
-def _monitors(header, scalers):
-    t = _num(header, "ExposureTime")
+def _monitors(header, counters):
+    """(i0, i1): the counters HSI0 / HSI1 name, by name or by 1-based pin through HS32Nnn."""
     out = []
     for key in ("HSI0", "HSI1"):
-        ch = int(_num(header, key))
-        out.append((scalers["HS32V"][:, ch] - scalers["HS32Z"][ch] * t) * _num(header, key + "Factor"))
+        ref = header[key].decode()
+        if ref.isdigit():
+            ref = header[f"HS32N{int(ref):02d}"].decode()
+        out.append(np.asarray(counters[ref], dtype=float))
     return out
 
 
@@ -63,7 +87,7 @@ def test_layout_and_summary(beamtime):
 
 def test_lima_file_and_header(beamtime):
     out, _ = beamtime
-    frames, header, scalers, chunks, filters = _read(out / "raw/cdse_T200_0000.h5")
+    frames, header, counters, chunks, filters = _read(out / "raw/cdse_T200.h5")
     assert frames.shape == (FRAMES, 270, 258) and frames.dtype == np.uint32
     assert chunks == (1, 270, 258)
     assert 32008 in filters  # bitshuffle (hdf5plugin)
@@ -74,12 +98,16 @@ def test_lima_file_and_header(beamtime):
     assert _num(header, "Center_1") == 112.4 and _num(header, "Center_2") == 168.7
     assert _num(header, "PSize_1") == pytest.approx(600e-6) and _num(header, "polarization_factor") == 0.99
     assert isinstance(header["Center_1"], bytes)  # ID02 style byte strings
-    assert list(s.decode() if isinstance(s, bytes) else s for s in scalers["HS32N"])[1:3] == ["pin0_i0", "pin4_i1"]
+    assert [header[f"HS32N{k:02d}"] for k in (2, 3)] == [b"pin41", b"pin5"]
+    assert (header["HSI0"], header["HSI1"], header["HSTime"]) == (b"pin41", b"pin5", b"time")   # BLISS era: names
+    np.testing.assert_allclose(counters["time"], 0.1, rtol=1e-12)
+    _, lima_header, *_ = _read(out / "raw/solvent_ode_eiger2_4m_bin8_00001_00.h5")
+    assert (lima_header["HSI0"], lima_header["HSI1"]) == (b"2", b"3")                          # older: pin numbers
 
 
 def test_gaps_and_dead_pixels_read_max(beamtime):
     out, _ = beamtime
-    frames, *_ = _read(out / "raw/solvent_ode_0000.h5")
+    frames, *_ = _read(out / "raw/solvent_ode_eiger2_4m_bin8_00001_00.h5")
     gaps = pyFAI.detectors.detector_factory("Eiger2_4M").calc_mask().astype(bool)
     binned = gaps[:2160, :2064].reshape(270, 8, 258, 8).any(axis=(1, 3))  # independent binning of pyFAI's layout
     assert np.all(frames[:, binned] == BAD)
@@ -128,7 +156,7 @@ def test_counts_follow_the_formula(beamtime, name):
 def test_dark_frames(beamtime):
     out, _ = beamtime
     truth = load_truth(out / "truth/dark.json")
-    frames, header, scalers, *_ = _read(out / "raw/dark_0000.h5")
+    frames, header, scalers, *_ = _read(out / truth.raw_file)
     good = frames[:, ~np.any(frames == BAD, axis=0)]
     lam = truth.dark_rate_per_s * truth.exposure_time_s
     # Poisson(2) over ~5e5 values: mean within 5 sigma, variance = mean within 1 %.
@@ -140,7 +168,7 @@ def test_dark_frames(beamtime):
 
 def test_transmissions_from_monitors(beamtime):
     out, _ = beamtime
-    frames, header, scalers, *_ = _read(out / "raw/empty_beam_0000.h5")
+    frames, header, scalers, *_ = _read(out / load_truth(out / "truth/empty_beam.json").raw_file)
     e0, e1 = _monitors(header, scalers)
     ratio_empty = np.mean(e1 / e0)
     for name in ("empty_capillary", "solvent_ode", "water", "glassy_carbon", "cdse_T190", "cdse_T260"):
@@ -200,7 +228,7 @@ def test_same_seed_same_files_other_seed_differs(tmp_path):
     c = simulate_beamtime(tmp_path / "c", seed=8, frames=1)
     assert a["files"] == b["files"] == c["files"]
     for rel in a["files"]:
-        if rel.endswith(".h5"):
+        if rel.endswith(".h5") and "_scalers_" not in rel:
             fa, fb, fc = (_read(tmp_path / x / rel)[0] for x in "abc")
             np.testing.assert_array_equal(fa, fb)
             assert not np.array_equal(fa, fc)
@@ -215,7 +243,7 @@ def test_cli_json_and_bad_input(tmp_path, capsys):
     assert main(["simulate", str(tmp_path / "x"), "--frames", "1", "--seed", "3", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["seed"] == 3 and summary["outdir"] == str(tmp_path / "x")
-    assert "raw/cdse_T240_0000.h5" in summary["files"]
+    assert {"raw/cdse_T240.h5", "raw/cdse_T240_eiger2_4m_bin8_00001_00.h5"} <= set(summary["files"])
     assert main(["simulate", str(tmp_path / "y"), "--frames", "0"]) == 2
     assert "--frames" in capsys.readouterr().err
     assert not (tmp_path / "y").exists()  # nothing written on bad input

@@ -41,7 +41,7 @@ def _check(pulls):
 def mean_dark(beamtime, tmp_path_factory):
     """The per-pixel MEAN of the simulated dark stack, as a .npy image."""
     out, _ = beamtime
-    with h5py.File(out / "raw/dark_0000.h5", "r") as f:
+    with h5py.File(out / load_truth(out / "truth/dark.json").raw_file, "r") as f:
         stack = f["entry_0000/measurement/data"][()].astype(np.float64)
     path = tmp_path_factory.mktemp("dark") / "dark_mean.npy"
     np.save(path, stack.mean(axis=0))
@@ -84,5 +84,5 @@ def test_bubble_frame_is_an_outlier_the_truth_describes(beamtime, mean_dark):
 def test_reduced_sample_with_the_raw_dark_stack(beamtime):
     out, _ = beamtime
     truth = load_truth(out / "truth/cdse_T200.json")
-    reduced = reduce.reduce_file(out / truth.raw_file, _options(out, out / "raw/dark_0000.h5"))
+    reduced = reduce.reduce_file(out / truth.raw_file, _options(out, out / load_truth(out / "truth/dark.json").raw_file))
     _check(_pulls(reduced.average, truth.total_reduced_intensity))

@@ -34,12 +34,12 @@ class Beamtime:
         self.root = root
         simulate_beamtime(root, preset="cdse-demo", seed=SEED)
         cal = root / "calibrations"
-        self.options = dict(poni=cal / "geometry.poni", mask=cal / "mask.edf", dark=root / "raw" / "dark_0000.h5",
+        self.truth = {n: load_truth(root / "truth" / f"{n}.json") for n in NAMES + ("dark",)}
+        self.options = dict(poni=cal / "geometry.poni", mask=cal / "mask.edf", dark=self.raw("dark"),
                             flat=cal / "flat.edf", npt=400)
-        self.red = {n: reduce_file(root / "raw" / f"{n}_0000.h5", ReductionOptions(**self.options)) for n in NAMES}
-        self.red_i0 = {n: reduce_file(root / "raw" / f"{n}_0000.h5", ReductionOptions(**self.options, normalize="i0"))
+        self.red = {n: reduce_file(self.raw(n), ReductionOptions(**self.options)) for n in NAMES}
+        self.red_i0 = {n: reduce_file(self.raw(n), ReductionOptions(**self.options, normalize="i0"))
                        for n in I0_NAMES}
-        self.truth = {n: load_truth(root / "truth" / f"{n}.json") for n in NAMES}
         self.screened = {n: screen_frames(r.frames, transmissions=self.frame_ratios(r)) for n, r in self.red.items()}
         t = self.truth["glassy_carbon"]
         #: True calibration factor: reduced I = eta/g1 * NF * sum d_j I_j  =>  C = g1/(eta NF).
@@ -47,6 +47,10 @@ class Beamtime:
         self.reduced_dir = root / "reduced"
         for n, r in self.red.items():
             write_reduced(r, self.reduced_dir / f"{n}.h5")
+
+    def raw(self, name):
+        """The file to reduce of measurement ``name`` (master file or LIMA file, from its truth)."""
+        return self.root / self.truth[name].raw_file
 
     @staticmethod
     def frame_ratios(reduced):
@@ -228,7 +232,7 @@ def test_cli_calibrate_then_subtract(bt, tmp_path, capsys):
 def odd_blanks(bt, tmp_path_factory):
     """A solvent reduced on another q grid, and one from another geometry (detector 20 % further)."""
     folder = tmp_path_factory.mktemp("odd")
-    raw = bt.root / "raw" / "solvent_ode_0000.h5"
+    raw = bt.raw("solvent_ode")
     other_npt = write_reduced(reduce_file(raw, ReductionOptions(**{**bt.options, "npt": 300})),
                               folder / "solvent_npt300.h5")
     poni = (bt.root / "calibrations" / "geometry.poni").read_text().replace("Distance: 1.0", "Distance: 1.2")
