@@ -191,6 +191,9 @@ def plot_lattice_series(variable, phase_types, d_nm, d_nm_std, *, variable_label
     if (~has).any():
         ax.plot(x[~has], np.full((~has).sum(), 0.08), "x", ms=8, mew=1.5, color="k", transform=ax.get_xaxis_transform(),
                 clip_on=False, label="no phase indexed")
+        for xi in x[~has]:  # the cross sits on the axis, not at a d value: say so beside it
+            ax.annotate("none", (xi, 0.08), xycoords=ax.get_xaxis_transform(), xytext=(-7, 0), ha="right",
+                        textcoords="offset points", va="center", fontsize="small")
     ax.set_xlabel(variable_label)
     ax.set_ylabel("d-spacing d (nm)")
     ax.legend(loc="best", fontsize="small")
