@@ -236,7 +236,7 @@ def test_peak_series_figure_has_d_spacing_phase_and_broad_maximum():
     areas, lattice, broad = fig.axes
     line = lattice.containers[0][0]
     assert line.get_xdata().tolist() == [25.0, 50.0] and line.get_ydata().tolist() == [3.41, 3.409]
-    assert [t.get_text() for t in lattice.texts] == ["lamellar", "lamellar"]
+    assert [t.get_text() for t in lattice.texts] == ["lamellar", "lamellar", "none"]  # "none" beside the cross
     (gone,) = [l for l in lattice.get_lines() if l.get_label() == "no phase indexed"]
     assert gone.get_xdata().tolist() == [100.0]
     assert broad.get_lines()[0].get_ydata().tolist() == [0.25, 0.249, 0.248]
