@@ -16,10 +16,50 @@ owned by that repetition, so the result does not depend on how repetitions are s
 
 from __future__ import annotations
 
-import numba
-import numpy as np
+import importlib.machinery
+import importlib.util
+import os
+import sys
 
-from .models import _TAYLOR, TAYLOR_CUTOFF
+
+def _load_cython_blas_alone() -> None:
+    """Load ``scipy.linalg.cython_blas`` without the rest of ``scipy.linalg``.
+
+    numba's target set-up (on the first call of any kernel, cached or not) runs
+    ``import scipy.linalg.cython_blas`` only to learn whether BLAS is there; that statement executes
+    all of ``scipy.linalg`` first (0.15 s on an idle core, up to 0.9 s on a loaded machine, measured
+    as 0.3-0.7 s of a fresh ``saxs fit``). Our kernels use no BLAS. Loading that one extension module
+    from its file, under its own name, gives numba the same answer; a later ``import scipy.linalg``
+    finds it in ``sys.modules`` and works as usual. Any surprise (another scipy layout) leaves the
+    ordinary import to happen.
+    """
+    name = "scipy.linalg.cython_blas"
+    if name in sys.modules or "scipy.linalg" in sys.modules:
+        return
+    try:
+        scipy_spec = importlib.util.find_spec("scipy")
+        if scipy_spec is None or not scipy_spec.submodule_search_locations:
+            return
+        for folder in scipy_spec.submodule_search_locations:
+            for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+                path = f"{folder}/linalg/cython_blas{suffix}"
+                spec = importlib.util.spec_from_file_location(name, path)
+                if spec is None or spec.loader is None or not os.path.exists(path):
+                    continue
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[name] = module
+                spec.loader.exec_module(module)
+                return
+    except Exception:  # noqa: BLE001 - an optimisation only: fall back to numba's own import
+        sys.modules.pop(name, None)
+
+
+_load_cython_blas_alone()
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+
+from .models import _TAYLOR, TAYLOR_CUTOFF  # noqa: E402
 
 _JIT = dict(cache=True, fastmath=False, nogil=True)
 
@@ -507,3 +547,16 @@ def observability(q_nm, sigma, radii_nm, factor):
                     best = ratio
         out[j] = best
     return out
+
+
+def kernels_cached() -> bool:
+    """Whether numba's on-disk cache already holds the compiled fit kernel for this source.
+
+    True: a fresh process loads it (well under a second). False: the first call compiles every
+    kernel, 10-30 s on one core (after an install or an edit of this module); callers say so before
+    they start. Reads numba's cache index only; an unexpected numba layout answers True (say nothing).
+    """
+    try:
+        return bool(run_repetitions._cache._cache_file._load_index())
+    except Exception:  # noqa: BLE001 - private numba API: never let a hint break a fit
+        return True
