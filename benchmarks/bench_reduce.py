@@ -130,6 +130,37 @@ def saxs_frames(raw_path, corrections, divisors):
     return out, seconds
 
 
+def array_work_ms(frame, corrections, repeats=7):
+    """ms per frame of the array work each side does besides reading and ``integrate1d``, on one
+    stored frame, interleaved, medians: the bare loop's variance; saxs's stored path (invalid-pixel
+    check, masked count, variance); saxs's general path as it ran on every LIMA frame before (float64
+    frame, :func:`saxs.integrate.frame_invalid`, two ``np.where``, masked count, variance)."""
+    from saxs.integrate import _invalid_only_at_stored_maximum, frame_invalid
+
+    def bare():
+        return frame + corrections.dark_variance
+
+    def stored():
+        at_top = _invalid_only_at_stored_maximum(frame, corrections)
+        corrections.static_masked_count + int(np.count_nonzero(at_top & corrections.unmasked))
+        return frame + corrections.dark_variance
+
+    def general():
+        f = np.asarray(frame, dtype=np.float64)
+        bad = frame_invalid(f, corrections)
+        int(np.count_nonzero(bad | corrections.mask))
+        np.where(bad, -1.0, f)
+        return np.where(bad, 0.0, f) + corrections.dark_variance
+
+    times = {"bare": [], "saxs_stored": [], "saxs_general_before": []}
+    for _ in range(repeats):
+        for name, work in (("bare", bare), ("saxs_stored", stored), ("saxs_general_before", general)):
+            t0 = time.perf_counter()
+            work()
+            times[name].append((time.perf_counter() - t0) * 1e3)
+    return {k: float(np.median(v)) for k, v in times.items()}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", default=None, help="where the simulated files live (kept; default: a temp dir)")
@@ -170,6 +201,9 @@ def main(argv=None) -> int:
     report["identical_intensity"] = bool(np.array_equal(np.where(valid, i_bare, 0.0), i_saxs))
     report["identical_sigma"] = bool(np.array_equal(np.where(valid, s_bare, 0.0), s_saxs))
 
+    with open_raw(info["sample"]) as raw:
+        report["array_work_ms_per_frame"] = array_work_ms(raw.stored_frame(0), corrections)
+
     steady = {"bare": [], "saxs": []}
     end_to_end = {"bare": [], "saxs": []}
     with tempfile.TemporaryDirectory() as tmp:
@@ -192,6 +226,8 @@ def main(argv=None) -> int:
     for name in ("steady_state_fps", "end_to_end_fps"):
         r = report[name]
         print(f"{name:18s} bare {r['bare']:6.2f} fps, saxs {r['saxs']:6.2f} fps, saxs/bare {r['ratio_saxs_over_bare']:.3f}")
+    print("array work per frame besides reading and integrate1d (ms): " + ", ".join(
+        f"{k} {v:.1f}" for k, v in report["array_work_ms_per_frame"].items()))
     print(f"first call (integrator, matrix, dark): {report['first_call_s']:.1f} s; identical output: "
           f"I {report['identical_intensity']}, sigma {report['identical_sigma']}")
     print(f"load average at start {report['load_average_start']}, end {report['load_average_end']} on "
