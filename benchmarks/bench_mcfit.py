@@ -283,7 +283,8 @@ def main(argv=None) -> int:
 
     for name, k in report["kernel"].items():
         print(f"kernel, {name} (n_q = {k['n_q']}), one core: old {k['old_ns_median']:.2f} ns (min "
-              f"{k['old_ns_min']:.2f}), new {k['new_ns_median']:.2f} ns (min {k['new_ns_min']:.2f}) per (step x q point); "
+              f"{k['old_ns_min']:.2f}), new {k['new_ns_median']:.2f} ns (min {k['new_ns_min']:.2f}) "
+              "per (step x q point); "
               f"old/new {k['ratio_of_medians']:.2f}x; same radii: {k['same_radii']}; load {k['load_average'][0]:.1f}")
     print(f"{'dataset':16s} {'run':22s} {'wall s':>8s} {'fit s':>8s} {'chi2r':>6s}  range means (nm, volume-weighted)")
     for name, entry in report["datasets"].items():
@@ -296,7 +297,8 @@ def main(argv=None) -> int:
             print(f"{name:16s} {key:22s} {e['wall_s']:8.2f} {elapsed:8.3f} {e['chi2_reduced']:6.3f}  "
                   + ", ".join(f"{m:.2f}" for m in means))
         if "speedup_wall_cli_mcsas_stop" in entry:
-            print(f"{name:16s} McSAS3 / saxs fit, fresh processes: CLI wall {entry['speedup_wall_cli_mcsas_stop']:.0f}x "
+            print(f"{name:16s} McSAS3 / saxs fit, fresh processes: CLI wall "
+                  f"{entry['speedup_wall_cli_mcsas_stop']:.0f}x "
                   f"(mcsas stop), {entry['speedup_wall_cli_default']:.0f}x (default stop); fit's own elapsed "
                   f"{entry['speedup_elapsed_cli_mcsas_stop']:.0f}x / {entry['speedup_elapsed_cli_default']:.0f}x; "
                   f"warm in-process call {entry['speedup_elapsed_in_process_mcsas_stop']:.0f}x (mcsas stop)")

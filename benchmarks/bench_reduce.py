@@ -142,7 +142,7 @@ def array_work_ms(frame, corrections, repeats=7):
 
     def stored():
         at_top = _invalid_only_at_stored_maximum(frame, corrections)
-        corrections.static_masked_count + int(np.count_nonzero(at_top & corrections.unmasked))
+        corrections.static_masked_count + int(np.count_nonzero(corrections.unmasked.reshape(-1)[at_top]))
         return frame + corrections.dark_variance
 
     def general():
@@ -225,7 +225,8 @@ def main(argv=None) -> int:
     report["load_average_end"] = os.getloadavg()
     for name in ("steady_state_fps", "end_to_end_fps"):
         r = report[name]
-        print(f"{name:18s} bare {r['bare']:6.2f} fps, saxs {r['saxs']:6.2f} fps, saxs/bare {r['ratio_saxs_over_bare']:.3f}")
+        print(f"{name:18s} bare {r['bare']:6.2f} fps, saxs {r['saxs']:6.2f} fps, "
+              f"saxs/bare {r['ratio_saxs_over_bare']:.3f}")
     print("array work per frame besides reading and integrate1d (ms): " + ", ".join(
         f"{k} {v:.1f}" for k, v in report["array_work_ms_per_frame"].items()))
     print(f"first call (integrator, matrix, dark): {report['first_call_s']:.1f} s; identical output: "

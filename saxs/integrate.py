@@ -427,8 +427,8 @@ def integrate_frame(frame: np.ndarray, corrections: Corrections, *, normalizatio
         raise ValueError(f"frame shape {frame.shape} differs from the geometry's {geometry.shape}")
     if not np.isfinite(normalization) or normalization <= 0:
         raise ValueError(f"normalization must be positive and finite; got {normalization}")
-    at_top = _invalid_only_at_stored_maximum(frame, corrections)
-    if at_top is None:
+    top_pixels = _invalid_only_at_stored_maximum(frame, corrections)
+    if top_pixels is None:
         bad = frame_invalid(frame, corrections)
         n_masked = int(np.count_nonzero(bad | corrections.mask))
         data = np.where(bad, _FRAME_DUMMY, frame)
@@ -441,7 +441,8 @@ def integrate_frame(frame: np.ndarray, corrections: Corrections, *, normalizatio
         # for bit (tests/reduce/test_integrate_stored.py) without two float64 copies of the frame.
         data = variance = frame
         dummy, delta_dummy = float(np.iinfo(frame.dtype).max), 0.5
-        n_masked = corrections.static_masked_count + int(np.count_nonzero(at_top & corrections.unmasked))
+        newly_masked = corrections.unmasked.reshape(-1)[top_pixels]
+        n_masked = corrections.static_masked_count + int(np.count_nonzero(newly_masked))
     if corrections.dark_variance is not None:
         variance = variance + corrections.dark_variance
     elif variance is frame:
@@ -480,10 +481,11 @@ _FLOAT32_HALF_SPACING_AT_2_32 = 128
 
 
 def _invalid_only_at_stored_maximum(frame: np.ndarray, corrections: Corrections) -> np.ndarray | None:
-    """``frame == max`` (bool, shape of the frame) when the integer maximum alone marks this frame's
+    """Flat indices of the pixels at the integer maximum when that maximum alone marks this frame's
     invalid pixels: unsigned integer frame, ``saturation_value`` its dtype's maximum, no header Dummy
     that an unsigned value can match, and no value just below the maximum (pyFAI's float32 would
-    round it onto the dummy). None otherwise: the general path then applies :func:`frame_invalid`."""
+    round it onto the dummy). None otherwise: the general path then applies :func:`frame_invalid`.
+    One pass over the frame (gap and dead pixels are a few per cent of it)."""
     if frame.dtype.kind != "u" or corrections.saturation_value is None:
         return None
     top = np.iinfo(frame.dtype).max
@@ -491,10 +493,11 @@ def _invalid_only_at_stored_maximum(frame: np.ndarray, corrections: Corrections)
         return None
     if corrections.dummy != 0 and corrections.dummy + corrections.delta_dummy >= 0:
         return None
-    at_top = frame == top
-    if np.count_nonzero(frame >= top - _FLOAT32_HALF_SPACING_AT_2_32) != np.count_nonzero(at_top):
+    flat = frame.reshape(-1)
+    near = np.flatnonzero(flat >= top - _FLOAT32_HALF_SPACING_AT_2_32)
+    if not np.all(flat[near] == top):
         return None
-    return at_top
+    return near
 
 
 __all__ = ["Corrections", "FrameIntegration", "integrate_frame", "static_mask", "frame_invalid", "read_mask",

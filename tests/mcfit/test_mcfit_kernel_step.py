@@ -91,8 +91,8 @@ def test_new_kernel_takes_the_same_steps_as_the_previous_kernel(quickstart, roun
     # 6000 steps never reach the criterion -1, so the walk runs its full length.
     (data, (r_min, r_max)) = _problem(quickstart, round_robin_1, name)
     bg_mode = kernels.BG_FIT if bg == "fit" else kernels.BG_FIXED
-    args = (data.q_nm, data.intensity, 1.0 / data.sigma**2, repetition_seeds(5, 2), 300, r_min, r_max, name == "quickstart",
-            -1.0, kernels.MODE_MCSAS, 0, 0.0, 6000, bg_mode, 0.0 if bg == "fit" else float(bg))
+    args = (data.q_nm, data.intensity, 1.0 / data.sigma**2, repetition_seeds(5, 2), 300, r_min, r_max,
+            name == "quickstart", -1.0, kernels.MODE_MCSAS, 0, 0.0, 6000, bg_mode, 0.0 if bg == "fit" else float(bg))
     r_new, m_new, rec_new = kernels.run_repetitions(*args)
     r_old, m_old, rec_old = kernels_v1.run_repetitions(*args)
     assert np.array_equal(r_new, r_old)
