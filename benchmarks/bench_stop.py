@@ -87,9 +87,10 @@ def main(argv=None) -> int:
                 chi2.append(result.chi2_reduced)
                 steps.append(float(np.mean(result.steps)))
             biases = np.array(biases) * 100
-            report[name][rule] = {"bias_percent_mean": biases.mean(0).tolist(), "bias_percent_min": biases.min(0).tolist(),
-                                  "bias_percent_max": biases.max(0).tolist(), "chi2_reduced_mean": float(np.mean(chi2)),
-                                  "steps_mean": float(np.mean(steps))}
+            report[name][rule] = {"bias_percent_mean": biases.mean(0).tolist(),
+                                  "bias_percent_min": biases.min(0).tolist(),
+                                  "bias_percent_max": biases.max(0).tolist(),
+                                  "chi2_reduced_mean": float(np.mean(chi2)), "steps_mean": float(np.mean(steps))}
             e = report[name][rule]
             print(f"{name:18s} {rule:28s} bias % " + ", ".join(
                 f"{m:+.2f} [{lo:+.2f}, {hi:+.2f}]" for m, lo, hi in
