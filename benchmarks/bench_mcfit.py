@@ -5,10 +5,15 @@ Settings (issue 3): 300 contributions, 10 repetitions, convergence (reduced chi2
 pi/q_max .. pi/q_min, sphere model. McSAS3 runs as its users run it (McData1D -> McHat.run ->
 McAnalysis, its default parallelism: one process per core up to the number of repetitions); mcfit runs
 with the McSAS stopping rule (``stop="mcsas"``, equal convergence) and with its default ("extra").
-Also measured: ns per (MC step x q point) of the kernel on one core, and the speed-up from 1 to 2
-numba threads. Prints a table; writes JSON to benchmarks/results/bench_mcfit.json.
+Both also run CLI to CLI in fresh processes: ``saxs fit`` (warm numba cache) and McSAS3 (a fresh
+Python running McSAS3's API as above; ``--mcsas3-python`` names a Python that has it), interleaved;
+reported: process wall time and each tool's own elapsed time, medians. Also measured: ns per (MC step
+x q point) of the previous and the current kernel on one core in the same run (n_q = 76 and 737), and
+the speed-up from 1 to 2 numba threads. Prints a table; writes JSON to
+benchmarks/results/bench_mcfit.json.
 
-Run: ``python benchmarks/bench_mcfit.py [--skip-mcsas3]``. The machine may be shared: figures are noisy.
+Run: ``python benchmarks/bench_mcfit.py [--skip-mcsas3] [--mcsas3-python /tmp/venv-x/bin/python]``.
+The machine may be shared: figures are noisy.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -97,31 +103,106 @@ def run_mcsas3(q, i, s, ranges, workdir: Path):
     }
 
 
-def kernel_ns_per_step_q(q, i, s, *, steps=20_000):
-    """ns per (MC step x q point), one repetition on one thread, never converging (fixed step count)."""
+def kernel_ns_per_step_q(repeats=7, steps=20_000):
+    """ns per (MC step x q point) of the previous kernel (mcfit.kernels_v1) and the current one.
+
+    One repetition on one thread, 300 contributions, never converging (fixed step count), on
+    quickstart re-binned to 100 bins (n_q = 76) and round robin 1 as given (n_q = 737). The arrays are
+    what ``fit()`` passes (``prepare``'s views). Old and new runs alternate (``repeats`` each);
+    reported: median and minimum per kernel and the ratio of the medians, from the same run.
+    """
     import numba
 
-    from mcfit import kernels
+    from mcfit import kernels, kernels_v1
     from mcfit.data import prepare, radius_limits
     from mcfit.fit import repetition_seeds
 
-    data = prepare(q, i, s, min_rel_sigma=0.01)
-    r_min, r_max = radius_limits(data.q_nm)
-    w = 1.0 / data.sigma**2
-    args = (data.q_nm, data.intensity, w, repetition_seeds(1, 1), 300, r_min, r_max, False, -1.0,
-            kernels.MODE_MCSAS, 0, 0.0, steps, kernels.BG_FIT, 0.0)
+    out = {}
     before = numba.get_num_threads()
     numba.set_num_threads(1)
     try:
-        kernels.run_repetitions(*args[:12], 10, *args[13:])  # warm-up (compiled/cached)
-        best = np.inf
-        for _ in range(3):
-            t0 = time.perf_counter()
-            kernels.run_repetitions(*args)
-            best = min(best, time.perf_counter() - t0)
+        for name, q_bins in (("quickstartdemo1", 100), ("round_robin_1", 0)):
+            data = prepare(*read_columns(DATASETS[name][0]), min_rel_sigma=0.01, q_bins=q_bins)
+            r_min, r_max = radius_limits(data.q_nm)
+            args = (data.q_nm, data.intensity, 1.0 / data.sigma**2, repetition_seeds(1, 1), 300, r_min, r_max,
+                    False, -1.0, kernels.MODE_MCSAS, 0, 0.0, steps, kernels.BG_FIT, 0.0)
+            times = {"old": [], "new": []}
+            results = {}
+            for label, module in (("old", kernels_v1), ("new", kernels)):
+                results[label] = module.run_repetitions(*args)  # warm-up (compiled/cached)
+            for _ in range(repeats):
+                for label, module in (("old", kernels_v1), ("new", kernels)):
+                    t0 = time.perf_counter()
+                    module.run_repetitions(*args)
+                    times[label].append(time.perf_counter() - t0)
+            per = steps * data.q_nm.size * 1e-9
+            out[name] = {
+                "n_q": int(data.q_nm.size),
+                "old_ns_median": float(np.median(times["old"]) / per), "old_ns_min": float(np.min(times["old"]) / per),
+                "new_ns_median": float(np.median(times["new"]) / per), "new_ns_min": float(np.min(times["new"]) / per),
+                "ratio_of_medians": float(np.median(times["old"]) / np.median(times["new"])),
+                "same_radii": bool(np.array_equal(results["old"][0], results["new"][0])),
+                "load_average": os.getloadavg(),
+            }
     finally:
         numba.set_num_threads(before)
-    return best / (steps * data.q_nm.size) * 1e9, data.q_nm.size
+    return out
+
+
+def cli_saxs_fit(name, workdir: Path, *, stop):
+    """``saxs fit`` in a fresh process (warm numba cache): wall time of the process and the fit's own
+    ``elapsed_s`` (from --json; it includes loading the cached kernels and starting the threads)."""
+    path, ranges = DATASETS[name]
+    command = [sys.executable, "-m", "saxs", "fit", str(path), "-o", str(workdir / f"{name}_{stop}.h5"), "--json",
+               "--seed", "1", "--stop", stop, "--q-bins", str(SETTINGS["q_bins"]),
+               "--contributions", str(SETTINGS["contributions"]), "--repetitions", str(SETTINGS["repetitions"]),
+               "--convergence", str(SETTINGS["convergence"]), "--bins", str(SETTINGS["bins"]),
+               "--min-rel-sigma", str(SETTINGS["min_rel_sigma"])]
+    for lo, hi in ranges:
+        command += ["--range", str(lo), str(hi)]
+    t0 = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=_env())
+    wall = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise RuntimeError(f"saxs fit failed: {done.stderr.strip()}")
+    summary = json.loads(done.stdout)
+    return {"wall_s": wall, "elapsed_s": summary["elapsed_s"], "chi2_reduced": summary["chi2_reduced"],
+            "range_means_nm": [r["volume_weighted"]["mean_nm"] for r in summary["ranges"]]}
+
+
+def cli_mcsas3(name, python):
+    """McSAS3 in a fresh process (``python`` must have mcsas3): wall time of the process and the time
+    of its own run (reading, McHat.run, McAnalysis)."""
+    path, ranges = DATASETS[name]
+    command = [python, str(Path(__file__).resolve()), "--mcsas3-worker", name]
+    t0 = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=_env())
+    wall = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise RuntimeError(f"McSAS3 failed: {done.stderr.strip()[-2000:]}")
+    entry = json.loads(done.stdout.strip().splitlines()[-1])
+    entry["elapsed_s"] = entry.pop("wall_s")
+    entry["wall_s"] = wall
+    return entry
+
+
+def _env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env.setdefault("MPLBACKEND", "Agg")
+    return env
+
+
+def _mcsas3_worker(name) -> int:
+    path, ranges = DATASETS[name]
+    q, i, s = read_columns(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        q, i, s = read_columns(path)
+        entry = run_mcsas3(q, i, s, ranges, Path(tmp))
+        entry["wall_s"] = time.perf_counter() - t0
+    print(json.dumps(entry, default=float))
+    return 0
 
 
 def thread_speedup(q, i, s):
@@ -150,49 +231,77 @@ def thread_speedup(q, i, s):
     return times, cpu
 
 
+def _median(entries, key):
+    return float(np.median([e[key] for e in entries]))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-mcsas3", action="store_true", help="time mcfit only")
+    parser.add_argument("--mcsas3-python", default=sys.executable,
+                        help="a Python with mcsas3 installed (default: this one)")
+    parser.add_argument("--repeats", type=int, default=5, help="fresh `saxs fit` processes per dataset and stop rule")
+    parser.add_argument("--mcsas3-repeats", type=int, default=1, help="fresh McSAS3 processes per dataset")
+    parser.add_argument("--mcsas3-worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.mcsas3_worker:
+        return _mcsas3_worker(args.mcsas3_worker)
     import mcfit
 
     q0, i0, s0 = read_columns(DATASETS["quickstartdemo1"][0])
     mcfit.fit(q0, i0, s0, seed=0, contributions=10, repetitions=2, max_steps=10)  # compile / load cache
     report = {"settings": SETTINGS, "cpu_count": os.cpu_count(), "load_average_start": os.getloadavg(),
               "datasets": {}}
+    report["kernel"] = kernel_ns_per_step_q()
     with tempfile.TemporaryDirectory() as tmp:
         for name, (path, ranges) in DATASETS.items():
             q, i, s = read_columns(path)
             entry = {"ranges_nm": ranges,
                      "mcfit_mcsas_stop": run_mcfit(q, i, s, ranges, stop="mcsas"),
                      "mcfit_default": run_mcfit(q, i, s, ranges, stop="extra")}
-            if not args.skip_mcsas3:
-                entry["mcsas3"] = run_mcsas3(q, i, s, ranges, Path(tmp))
-                entry["speedup_equal_convergence"] = entry["mcsas3"]["wall_s"] / entry["mcfit_mcsas_stop"]["wall_s"]
-                entry["speedup_default"] = entry["mcsas3"]["wall_s"] / entry["mcfit_default"]["wall_s"]
+            runs = {"cli_mcsas_stop": [], "cli_default": [], "mcsas3": []}
+            for repeat in range(args.repeats):  # interleaved: the load drifts
+                runs["cli_mcsas_stop"].append(cli_saxs_fit(name, Path(tmp), stop="mcsas"))
+                runs["cli_default"].append(cli_saxs_fit(name, Path(tmp), stop="extra"))
+                if not args.skip_mcsas3 and repeat < args.mcsas3_repeats:
+                    runs["mcsas3"].append(cli_mcsas3(name, args.mcsas3_python))
+            for key, entries in runs.items():
+                if entries:
+                    entry[key] = dict(entries[-1], wall_s=_median(entries, "wall_s"),
+                                      elapsed_s=_median(entries, "elapsed_s"), runs=entries)
+            if runs["mcsas3"]:
+                m3 = entry["mcsas3"]
+                for key in ("cli_mcsas_stop", "cli_default"):
+                    entry[f"speedup_wall_{key}"] = m3["wall_s"] / entry[key]["wall_s"]
+                    entry[f"speedup_elapsed_{key}"] = m3["elapsed_s"] / entry[key]["elapsed_s"]
+                entry["speedup_elapsed_in_process_mcsas_stop"] = m3["elapsed_s"] / entry["mcfit_mcsas_stop"]["wall_s"]
             report["datasets"][name] = entry
-    q1, i1, s1 = read_columns(DATASETS["round_robin_1"][0])
-    ns, n_q = kernel_ns_per_step_q(q1, i1, s1)
-    report["kernel_ns_per_step_q_one_core"] = ns
-    report["kernel_n_q"] = n_q
     times, cpu = thread_speedup(q0, i0, s0)
     report["threads_wall_s"] = {str(k): v for k, v in times.items()}
     report["threads_cpu_s"] = {str(k): v for k, v in cpu.items()}
     report["thread_speedup_1_to_2"] = times[1] / times[max(times)]
 
-    print(f"{'dataset':16s} {'engine':18s} {'wall s':>8s} {'chi2r':>6s} {'steps':>8s}  range means (nm, volume-weighted)")
+    for name, k in report["kernel"].items():
+        print(f"kernel, {name} (n_q = {k['n_q']}), one core: old {k['old_ns_median']:.2f} ns (min "
+              f"{k['old_ns_min']:.2f}), new {k['new_ns_median']:.2f} ns (min {k['new_ns_min']:.2f}) "
+              "per (step x q point); "
+              f"old/new {k['ratio_of_medians']:.2f}x; same radii: {k['same_radii']}; load {k['load_average'][0]:.1f}")
+    print(f"{'dataset':16s} {'run':22s} {'wall s':>8s} {'fit s':>8s} {'chi2r':>6s}  range means (nm, volume-weighted)")
     for name, entry in report["datasets"].items():
-        for engine in ("mcsas3", "mcfit_mcsas_stop", "mcfit_default"):
-            if engine not in entry:
+        for key in ("mcsas3", "cli_mcsas_stop", "cli_default", "mcfit_mcsas_stop", "mcfit_default"):
+            if key not in entry:
                 continue
-            e = entry[engine]
+            e = entry[key]
             means = e.get("range_means_nm", e.get("range_means_raw"))
-            print(f"{name:16s} {engine:18s} {e['wall_s']:8.2f} {e['chi2_reduced']:6.3f} {e['steps_mean']:8.0f}  "
+            elapsed = e.get("elapsed_s", e["wall_s"])
+            print(f"{name:16s} {key:22s} {e['wall_s']:8.2f} {elapsed:8.3f} {e['chi2_reduced']:6.3f}  "
                   + ", ".join(f"{m:.2f}" for m in means))
-        if "speedup_equal_convergence" in entry:
-            print(f"{name:16s} speed-up vs McSAS3: {entry['speedup_equal_convergence']:.0f}x (mcsas stop), "
-                  f"{entry['speedup_default']:.0f}x (default stop)")
-    print(f"kernel: {ns:.2f} ns per (step x q point), one core, n_q = {n_q}")
+        if "speedup_wall_cli_mcsas_stop" in entry:
+            print(f"{name:16s} McSAS3 / saxs fit, fresh processes: CLI wall "
+                  f"{entry['speedup_wall_cli_mcsas_stop']:.0f}x "
+                  f"(mcsas stop), {entry['speedup_wall_cli_default']:.0f}x (default stop); fit's own elapsed "
+                  f"{entry['speedup_elapsed_cli_mcsas_stop']:.0f}x / {entry['speedup_elapsed_cli_default']:.0f}x; "
+                  f"warm in-process call {entry['speedup_elapsed_in_process_mcsas_stop']:.0f}x (mcsas stop)")
     print(f"threads: 1 -> 2 speed-up {report['thread_speedup_1_to_2']:.2f} (wall {times}, cpu {cpu})")
     report["load_average_end"] = os.getloadavg()
     print(f"load average (1, 5, 15 min) at start {report['load_average_start']}, end {report['load_average_end']} "

@@ -86,6 +86,24 @@ def inverse_q6(q_nm):
         return np.where(q > 0, 1.0 / np.where(q > 0, q, 1.0) ** 6, 0.0)
 
 
+def first_index(q_nm, radius_nm, x_limit, strict):
+    """Twin of :func:`mcfit.kernels.first_index` (a per-point test instead of bisection)."""
+    x = np.asarray(q_nm) * radius_nm
+    hit = np.flatnonzero(x > x_limit if strict else x >= x_limit)
+    return int(hit[0]) if hit.size else int(x.size)
+
+
+def sphere_column_sorted(q_nm, inv_q6, radius_nm, out):
+    """Twin of :func:`mcfit.kernels.sphere_column_sorted` (column from models.sphere_amplitude)."""
+    sphere_column(q_nm, radius_nm, out)
+
+
+def candidate_sums(model, basis_row, column, w, y_shifted):
+    """Twin of :func:`mcfit.kernels.candidate_sums` (NumPy's pairwise sums)."""
+    m = model - basis_row + column
+    return float(np.sum(w * m)), float(np.sum(w * m * m)), float(np.sum(w * m * y_shifted))
+
+
 def candidate_chi2(q_nm, inv_q6, y, w, model, basis_row, radius_nm, column, sw, swy, syy, bg_mode, bg_value):
     """Twin of :func:`mcfit.kernels.candidate_chi2` (column from models.sphere_amplitude)."""
     sphere_column(q_nm, radius_nm, column)
@@ -174,5 +192,6 @@ def observability(q_nm, sigma, radii_nm, factor):
 
 __all__ = [
     "splitmix64_next", "uniform01", "draw_radius", "sphere_column", "linear_scale_background",
-    "sincos", "inverse_q6", "observability", "candidate_chi2", "run_one", "run_repetitions", "STOP_CONVERGED",
+    "sincos", "inverse_q6", "first_index", "sphere_column_sorted", "candidate_sums", "observability",
+    "candidate_chi2", "run_one", "run_repetitions", "STOP_CONVERGED",
 ]

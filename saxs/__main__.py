@@ -1,7 +1,5 @@
-"""``python -m saxs`` runs the command line."""
+"""``python -m saxs`` runs the command line (and ends the process without the interpreter's teardown)."""
 
-import sys
+from .cli import console_main
 
-from .cli import main
-
-sys.exit(main())
+console_main()

@@ -96,6 +96,16 @@ class Corrections:
         return out
 
     @functools.cached_property
+    def unmasked(self) -> np.ndarray:
+        """``~mask``, kept for the per-frame count of masked pixels."""
+        return ~self.mask
+
+    @functools.cached_property
+    def static_masked_count(self) -> int:
+        """Pixels in the static mask."""
+        return int(np.count_nonzero(self.mask))
+
+    @functools.cached_property
     def radial_range(self) -> tuple[float, float]:
         """q range (1/nm) of the unmasked pixel centres: the same bins for every frame."""
         q = pixel_q_nm(self.geometry)
@@ -417,11 +427,26 @@ def integrate_frame(frame: np.ndarray, corrections: Corrections, *, normalizatio
         raise ValueError(f"frame shape {frame.shape} differs from the geometry's {geometry.shape}")
     if not np.isfinite(normalization) or normalization <= 0:
         raise ValueError(f"normalization must be positive and finite; got {normalization}")
-    bad = frame_invalid(frame, corrections)
-    data = np.where(bad, _FRAME_DUMMY, frame)
-    variance = np.where(bad, 0.0, frame)
+    top_pixels = _invalid_only_at_stored_maximum(frame, corrections)
+    if top_pixels is None:
+        bad = frame_invalid(frame, corrections)
+        n_masked = int(np.count_nonzero(bad | corrections.mask))
+        data = np.where(bad, _FRAME_DUMMY, frame)
+        variance = np.where(bad, 0.0, frame)
+        dummy, delta_dummy = _FRAME_DUMMY, _FRAME_DELTA_DUMMY
+    else:
+        # Unsigned frame whose only per-frame invalid pixels are those at the integer maximum: pyFAI
+        # gets the frame as stored, with that maximum as its dummy, and skips those pixels exactly as
+        # it skips the -1 of the general path (their variance never enters a sum). Same output bit
+        # for bit (tests/reduce/test_integrate_stored.py) without two float64 copies of the frame.
+        data = variance = frame
+        dummy, delta_dummy = float(np.iinfo(frame.dtype).max), 0.5
+        newly_masked = corrections.unmasked.reshape(-1)[top_pixels]
+        n_masked = corrections.static_masked_count + int(np.count_nonzero(newly_masked))
     if corrections.dark_variance is not None:
         variance = variance + corrections.dark_variance
+    elif variance is frame:
+        variance = frame.astype(np.float64)
     ai = get_integrator(geometry)
     result = ai.integrate1d(
         data, corrections.npt,
@@ -429,7 +454,7 @@ def integrate_frame(frame: np.ndarray, corrections: Corrections, *, normalizatio
         variance=variance,
         radial_range=corrections.radial_range,
         mask=corrections.mask,
-        dummy=_FRAME_DUMMY, delta_dummy=_FRAME_DELTA_DUMMY,
+        dummy=dummy, delta_dummy=delta_dummy,
         polarization_factor=corrections.polarization_factor,
         dark=corrections.dark,
         flat=corrections.normalization_array,
@@ -446,8 +471,33 @@ def integrate_frame(frame: np.ndarray, corrections: Corrections, *, normalizatio
         intensity=intensity,
         sigma=sigma,
         valid=valid,
-        n_masked=int(np.count_nonzero(bad | corrections.mask)),
+        n_masked=n_masked,
     )
+
+
+#: Stored values this close below the integer maximum would be rounded onto it where pyFAI works in
+#: float32 (its spacing just below 2**32 is 256); a frame holding any takes the general path.
+_FLOAT32_HALF_SPACING_AT_2_32 = 128
+
+
+def _invalid_only_at_stored_maximum(frame: np.ndarray, corrections: Corrections) -> np.ndarray | None:
+    """Flat indices of the pixels at the integer maximum when that maximum alone marks this frame's
+    invalid pixels: unsigned integer frame, ``saturation_value`` its dtype's maximum, no header Dummy
+    that an unsigned value can match, and no value just below the maximum (pyFAI's float32 would
+    round it onto the dummy). None otherwise: the general path then applies :func:`frame_invalid`.
+    One pass over the frame (gap and dead pixels are a few per cent of it)."""
+    if frame.dtype.kind != "u" or corrections.saturation_value is None:
+        return None
+    top = np.iinfo(frame.dtype).max
+    if corrections.saturation_value != top:
+        return None
+    if corrections.dummy != 0 and corrections.dummy + corrections.delta_dummy >= 0:
+        return None
+    flat = frame.reshape(-1)
+    near = np.flatnonzero(flat >= top - _FLOAT32_HALF_SPACING_AT_2_32)
+    if not np.all(flat[near] == top):
+        return None
+    return near
 
 
 __all__ = ["Corrections", "FrameIntegration", "integrate_frame", "static_mask", "frame_invalid", "read_mask",

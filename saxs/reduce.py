@@ -318,7 +318,7 @@ def reduce_file(path, options: ReductionOptions | None = None, *, scan: int | No
             if not (math.isfinite(divisor) and divisor > 0):
                 skipped.append(index)
                 continue
-            results.append((index, divisor, integrate_frame(raw.frame(index), corrections, normalization=divisor)))
+            results.append((index, divisor, integrate_frame(raw.stored_frame(index), corrections, normalization=divisor)))
     if skipped:
         message = (f"{path}: {len(skipped)} frame(s) skipped for a non-positive or missing monitor value "
                    f"({norm_label}): {skipped[:10]}{'...' if len(skipped) > 10 else ''}")

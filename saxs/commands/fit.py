@@ -100,6 +100,11 @@ def run(args) -> int:
     if args.contrast is not None and profile.intensity_unit != "1/cm":
         log.warning("%s: intensity is %s, not 1/cm: volume fractions are not absolute despite --contrast",
                     args.data, profile.intensity_unit)
+    from mcfit.kernels import kernels_cached
+
+    if not kernels_cached():
+        log.warning("compiling the fit kernels for this machine, once (10-30 s); later runs load them "
+                    "from numba's cache")
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", mcfit.FitWarning)

@@ -100,6 +100,14 @@ class RawFile:
         """Frame ``index`` as float64, shape (ny, nx)."""
         raise NotImplementedError
 
+    def stored_frame(self, index: int) -> np.ndarray:
+        """Frame ``index`` in the dtype the file stores (uint32 for LIMA files), shape (ny, nx).
+
+        The reduction integrates it as stored (no float64 copy of 4.5 M pixels per frame); readers
+        that store no integer frames return :meth:`frame`.
+        """
+        return self.frame(index)
+
     def frame_header(self, index: int) -> dict[str, str]:
         """Header of frame ``index`` (the file header unless frames carry their own)."""
         self._check_index(index)

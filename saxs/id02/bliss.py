@@ -158,6 +158,11 @@ class MasterScan(RawFile):
         k = int(np.searchsorted(self._offsets, int(index), side="right") - 1)
         return self._limas[k].frame(int(index) - int(self._offsets[k]))
 
+    def stored_frame(self, index: int) -> np.ndarray:
+        self._check_index(index)
+        k = int(np.searchsorted(self._offsets, int(index), side="right") - 1)
+        return self._limas[k].stored_frame(int(index) - int(self._offsets[k]))
+
     @property
     def binning(self) -> tuple[int, int]:
         return self._limas[0].binning

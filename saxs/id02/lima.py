@@ -133,6 +133,9 @@ class LimaFile(RawFile):
         return 1, 1
 
     def frame(self, index: int) -> np.ndarray:
+        return np.asarray(self.stored_frame(index), dtype=np.float64)
+
+    def stored_frame(self, index: int) -> np.ndarray:
         self._check_index(index)
         k = int(np.searchsorted(self._offsets, int(index), side="right") - 1)
         data = self._datasets[k]
@@ -141,7 +144,7 @@ class LimaFile(RawFile):
         except (OSError, ValueError) as exc:
             raise InputError(self.path, f"{data.name}[{index}]", "a readable frame "
                              "(bitshuffle-LZ4 through hdf5plugin)", got=short_error(exc)) from exc
-        return np.asarray(raw, dtype=np.float64)
+        return np.asarray(raw)
 
     def _acquisition_exposure(self) -> float | None:
         item = self._detector.get("acquisition/exposure_time")
