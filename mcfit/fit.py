@@ -78,7 +78,8 @@ def fit(q_nm, intensity, sigma, *, radius_range_nm=None, log_radius: bool = Fals
         The curve: q in 1/nm (strictly increasing), intensity and its uncertainty (> 0), in 1/cm
         for absolute volume fractions.
     radius_range_nm : (float, float), optional
-        Radius range of the contributions, nm; default ``pi/q_max .. pi/q_min``.
+        Radius range of the contributions, nm; default ``pi/q_max .. pi/q_min`` of the whole curve
+        (before ``q_range_nm`` clips it: a q range does not move the default radius range).
     log_radius : bool
         Draw radii log-uniformly instead of uniformly.
     contributions, repetitions : int
@@ -203,7 +204,7 @@ def fit(q_nm, intensity, sigma, *, radius_range_nm=None, log_radius: bool = Fals
         warnings.simplefilter("always", FitWarning)
         data = prepare(q_nm, intensity, sigma, q_range_nm=q_range_nm, q_bins=q_bins, min_rel_sigma=min_rel_sigma,
                        nan_policy=nan_policy)
-        r_min, r_max = radius_limits(data.q_nm, radius_range_nm)
+        r_min, r_max = radius_limits(data.q_nm, radius_range_nm, q_span_nm=data.q_span_nm)
         if ranges_nm is None:
             ranges = ((r_min, r_max),)
         else:
@@ -255,6 +256,8 @@ def fit(q_nm, intensity, sigma, *, radius_range_nm=None, log_radius: bool = Fals
         edges = bin_edges((r_min, r_max), bins, bin_scale)
         hist = histogram(radii, phi, edges, bin_scale, data.q_nm, data.sigma, factor)
         stats = tuple(range_statistics(radii, phi, rng) for rng in ranges)
+        for lo, hi in ranges:
+            _warn_empty_range(radii, phi, lo, hi, r_min, r_max)
         pops = find_populations(hist, radii, phi)
     for w in caught:
         if not issubclass(w.category, FitWarning):
@@ -294,3 +297,19 @@ def fit(q_nm, intensity, sigma, *, radius_range_nm=None, log_radius: bool = Fals
         warnings=tuple(str(w.message) for w in caught if issubclass(w.category, FitWarning)),
         sigma_data=data.sigma_data, quality=quality, bound=bound, **arrays)
 
+
+
+def _warn_empty_range(radii, phi, lo, hi, r_min, r_max):
+    """A statistics range that holds no volume gets a FitWarning instead of a bare NaN (null in JSON)."""
+    if hi <= r_min or lo >= r_max:
+        warnings.warn(f"range ({lo:g}, {hi:g}) nm lies outside the radius range of the contributions "
+                      f"({r_min:.4g} to {r_max:.4g} nm): it holds no volume and its means are undefined",
+                      FitWarning, stacklevel=3)
+        return
+    holds = np.any((radii >= lo) & (radii < hi) & (phi[:, None] > 0), axis=1)
+    if not holds.any():
+        warnings.warn(f"range ({lo:g}, {hi:g}) nm holds no volume in any of the {radii.shape[0]} repetitions "
+                      "(volume fraction 0): its means are undefined", FitWarning, stacklevel=3)
+    elif not holds.all():
+        warnings.warn(f"range ({lo:g}, {hi:g}) nm holds volume in {np.count_nonzero(holds)} of {radii.shape[0]} "
+                      "repetitions only: its means and their spread are over those", FitWarning, stacklevel=3)

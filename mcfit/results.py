@@ -236,7 +236,9 @@ class FitResult:
             "mcfit: Monte Carlo sphere size distribution",
             f"  data: {self.q_nm.size} points ({self.n_input} given), q {self.q_nm[0]:.4g} to {self.q_nm[-1]:.4g} 1/nm",
             f"  radii: {self.radius_range_nm[0]:.4g} to {self.radius_range_nm[1]:.4g} nm "
-            f"({'log-uniform' if s.log_radius else 'uniform'}), {s.contributions} contributions, "
+            f"({'log-uniform' if s.log_radius else 'uniform'}"
+            f"{'; default: pi/q_max to pi/q_min of the whole curve' if s.radius_range_nm is None else ''}), "
+            f"{s.contributions} contributions, "
             f"{s.repetitions} repetitions, seed {s.seed}",
             f"  stop: {self.stop_criterion}",
             f"  reduced chi2: {self.chi2_reduced:.4g} (mean over repetitions, against the sigma the fit used); "
