@@ -96,3 +96,14 @@ def test_rows_with_sigma_zero_are_refused_or_dropped_on_request(tmp_path, capsys
     assert summary["converged_repetitions"] == 2
     assert "dropped 3 of 737 rows with sigma = 0 (--drop-zero-sigma)" in caplog.text
     assert __import__("mcfit").read_result(tmp_path / "f.h5").q_nm.size == 734
+
+
+def test_sasview_example_in_the_older_nxcansas_layout_is_fitted(tmp_path, capsys):
+    # SasView's own example (older NXcanSAS layout, q in 1/A): refused before ("expected an NXcanSAS
+    # file with a SASentry group"); now fitted on its 66 points, q converted to 1/nm.
+    src = DATA / "sasview" / "33837rear_1D_1.75_16.5_NXcanSAS.h5"
+    assert main(["fit", str(src), "-o", str(tmp_path / "g.h5"), *FAST]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    result = __import__("mcfit").read_result(tmp_path / "g.h5")
+    assert result.q_nm.size == 66 and abs(result.q_nm[0] - 0.0416) < 1e-12
+    assert summary["chi2_reduced_bound"] is not None
