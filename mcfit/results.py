@@ -24,9 +24,10 @@ q in 1/nm, intensities in the unit of the input data)::
                               deviation over repetitions of scale*model + background
       repetitions/            radii_nm (n_rep, n_contributions), and per repetition (n_rep,):
                               scale, background, chi2_reduced, steps, accepted, crossing_step (-1 =
-                              never reached the criterion), converged (bool: met the criterion),
-                              stop_code (0 criterion met and extra steps done, 1 max_steps before
-                              the criterion, 2 criterion met but max_steps cut the extra steps),
+                              never reached its target: the criterion, or 1.05 x the NNLS bound
+                              when that is higher, see bound/@margin), converged (bool: met the
+                              criterion), stop_code (0 target met and extra steps done, 1 max_steps
+                              before the target, 2 target met but max_steps cut the extra steps),
                               volume_fraction_per_contribution
       histogram/              edges_nm (n_bins+1,), centers_nm, volume, volume_std,
                               volume_observability, number, number_std, number_observability
