@@ -173,6 +173,8 @@ def main(argv=None) -> int:
                 entry["mcsas3"] = run_mcsas3(profile.q_nm, profile.intensity, profile.sigma, entry["windows_nm"], tmp,
                                              max_iter=args.mcsas3_max_iter, repetitions=args.mcsas3_repetitions)
             report["datasets"][name] = entry
+            RESULTS.mkdir(parents=True, exist_ok=True)
+            (RESULTS / "bench_fit_real.partial.json").write_text(json.dumps(report, indent=1, default=float))
             print(f"done {name}", flush=True)
     report["load_average_end"] = os.getloadavg()
     RESULTS.mkdir(parents=True, exist_ok=True)
