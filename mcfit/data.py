@@ -41,7 +41,9 @@ class PreparedData:
 
     ``sigma`` is the uncertainty the fit runs with (floored at ``min_rel_sigma * |I|``);
     ``sigma_data`` the data's own (after clipping and re-binning, before the floor). ``n_input`` is
-    the number of points given, before clipping and re-binning.
+    the number of points given, before clipping and re-binning; ``q_span_nm`` the smallest positive and
+    the largest q of the valid curve before clipping (the default radius range comes from it, so
+    cutting the q range does not move it).
     """
 
     q_nm: np.ndarray
@@ -49,6 +51,7 @@ class PreparedData:
     sigma: np.ndarray
     n_input: int
     sigma_data: np.ndarray | None = None
+    q_span_nm: tuple[float, float] | None = None
 
 
 def _as_1d(name: str, values) -> np.ndarray:
@@ -158,6 +161,8 @@ def prepare(q_nm, intensity, sigma, *, q_range_nm=None, q_bins: int = 0, min_rel
     """
     n_input = int(np.size(q_nm))
     q, i, s = validate_curve(q_nm, intensity, sigma, nan_policy=nan_policy)
+    q_pos = q[q > 0]
+    q_span = (float(q_pos[0]), float(q_pos[-1])) if q_pos.size else None
     if q_range_nm is not None:
         lo, hi = (float(v) for v in q_range_nm)
         if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
@@ -179,11 +184,15 @@ def prepare(q_nm, intensity, sigma, *, q_range_nm=None, q_bins: int = 0, min_rel
     s = np.maximum(s, min_rel_sigma * np.abs(i))
     for a in (q, i, s, own):
         a.setflags(write=False)
-    return PreparedData(q, i, s, n_input, own)
+    return PreparedData(q, i, s, n_input, own, q_span)
 
 
-def radius_limits(q_nm: np.ndarray, radius_range_nm=None) -> tuple[float, float]:
+def radius_limits(q_nm: np.ndarray, radius_range_nm=None, *, q_span_nm=None) -> tuple[float, float]:
     """The radius range of the contributions, nm: given, or ``pi/q_max .. pi/q_min`` by default.
+
+    ``q_span_nm`` (q_min, q_max), when given, sets the default instead of ``q_nm``: the whole curve's
+    span, so that clipping the q range does not silently shrink the radius range (round robin 1 cut
+    to q >= 0.25 1/nm would otherwise lose its 29 nm population: radii up to pi/0.25 = 12.6 nm).
 
     A range entirely outside ``[pi/q_max, pi/q_min]`` cannot be observed and raises; a range
     reaching beyond it gives a :class:`FitWarning` (a user may insist: the edges still contribute).
@@ -191,6 +200,8 @@ def radius_limits(q_nm: np.ndarray, radius_range_nm=None) -> tuple[float, float]
     q_pos = q_nm[q_nm > 0]
     observable = (np.pi / q_pos[-1], np.pi / q_pos[0])
     if radius_range_nm is None:
+        if q_span_nm is not None:
+            return float(np.pi / q_span_nm[1]), float(np.pi / q_span_nm[0])
         return float(observable[0]), float(observable[1])
     lo, hi = (float(v) for v in radius_range_nm)
     if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi):

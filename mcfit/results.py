@@ -24,9 +24,10 @@ q in 1/nm, intensities in the unit of the input data)::
                               deviation over repetitions of scale*model + background
       repetitions/            radii_nm (n_rep, n_contributions), and per repetition (n_rep,):
                               scale, background, chi2_reduced, steps, accepted, crossing_step (-1 =
-                              never reached the criterion), converged (bool: met the criterion),
-                              stop_code (0 criterion met and extra steps done, 1 max_steps before
-                              the criterion, 2 criterion met but max_steps cut the extra steps),
+                              never reached its target: the criterion, or 1.05 x the NNLS bound
+                              when that is higher, see bound/@margin), converged (bool: met the
+                              criterion), stop_code (0 target met and extra steps done, 1 max_steps
+                              before the target, 2 target met but max_steps cut the extra steps),
                               volume_fraction_per_contribution
       histogram/              edges_nm (n_bins+1,), centers_nm, volume, volume_std,
                               volume_observability, number, number_std, number_observability
@@ -35,6 +36,13 @@ q in 1/nm, intensities in the unit of the input data)::
                               volume_weighted/ and number_weighted/ with attributes mean_nm,
                               mean_nm_std, variance_nm2, variance_nm2_std, skewness, skewness_std,
                               kurtosis (excess), kurtosis_std
+      bound/                  the NNLS lower bound of chi2 for spheres (:mod:`mcfit.bound`; absent in
+                              older files): @chi2, @chi2_reduced (against data/sigma, the fit's dof),
+                              @dof, @background, @description, @margin (bound-relative stop, "none" if
+                              off), @message ("" when the bound is below the criterion); also
+                              G@chi2_reduced_bound beside G@chi2_reduced;
+                              radii_nm (m,) the log grid, weights (m,) the NNLS coefficients of
+                              V(R) F(qR)**2 (nm^3 columns)
       populations/<i>/        attributes of :class:`mcfit.populations.Population` (every population
                               found, even when quality/@populations_withheld says why they are not
                               reported)
@@ -52,6 +60,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .bound import ChiSquareBound, bound_message
 from .histogram import Histogram, Moments, RangeStatistics
 from .populations import Population
 from .quality import FitQuality, quality_from_hdf5, quality_to_hdf5
@@ -85,6 +94,7 @@ class FitSettings:
     engine: str
     poor_fit_chi2_reduced: float = 3.0
     poor_fit_durbin_watson: float = 1.0
+    bound_margin: float | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,19 @@ class FitResult:
     warnings: tuple[str, ...]
     sigma_data: np.ndarray | None = None
     quality: FitQuality | None = None
+    bound: ChiSquareBound | None = None
+
+    @property
+    def chi2_reduced_bound(self) -> float | None:
+        """The NNLS lower bound of reduced chi2 for spheres on these points (None in older files)."""
+        return None if self.bound is None else self.bound.chi2_reduced
+
+    @property
+    def bound_message(self) -> str | None:
+        """The one-line verdict when no distribution of spheres reaches the criterion, else None."""
+        if self.bound is None or self.bound.chi2_reduced <= self.settings.convergence:
+            return None
+        return bound_message(self.bound.chi2_reduced, self.settings.convergence)
 
     @property
     def seed(self) -> int:
@@ -152,9 +175,13 @@ class FitResult:
     def stop_criterion(self) -> str:
         """The stopping rule in words."""
         s = self.settings
+        goal = f"reduced chi2 <= {s.convergence:g}"
+        if s.bound_margin is not None:
+            goal = (f"reduced chi2 <= max({s.convergence:g}, {1 + s.bound_margin:g} x NNLS bound for spheres; "
+                    "at least 10 further steps per contribution when the bound sets it)")
         if s.stop == "mcsas":
-            return f"mcsas: reduced chi2 <= {s.convergence:g} (max {s.max_steps} steps)"
-        return (f"extra: reduced chi2 <= {s.convergence:g} at step c, then {s.extra_steps} + "
+            return f"mcsas: {goal} (max {s.max_steps} steps)"
+        return (f"extra: {goal} at step c, then {s.extra_steps} + "
                 f"{s.extra_factor:g} x c further steps (max {s.max_steps} steps)")
 
     def summary(self) -> dict:
@@ -171,6 +198,11 @@ class FitResult:
                                     f"min_rel_sigma = {self.settings.min_rel_sigma:g} of I)",
             "chi2_reduced_fit_sigma": None if q is None else q.chi2_reduced_fit_sigma,
             "chi2_reduced_data_sigma": None if q is None else q.chi2_reduced_data_sigma,
+            "chi2_reduced_bound": self.chi2_reduced_bound,
+            "chi2_reduced_bound_meaning": None if self.bound is None else
+            "lowest reduced chi2 of any distribution of spheres, against the sigma the fit used: "
+            + self.bound.description,
+            "bound_message": self.bound_message,
             "poor_fit": None if q is None else q.poor_fit,
             "populations_withheld": self.populations_withheld,
             "quality": None if q is None else q.as_dict(),
@@ -205,12 +237,21 @@ class FitResult:
             "mcfit: Monte Carlo sphere size distribution",
             f"  data: {self.q_nm.size} points ({self.n_input} given), q {self.q_nm[0]:.4g} to {self.q_nm[-1]:.4g} 1/nm",
             f"  radii: {self.radius_range_nm[0]:.4g} to {self.radius_range_nm[1]:.4g} nm "
-            f"({'log-uniform' if s.log_radius else 'uniform'}), {s.contributions} contributions, "
+            f"({'log-uniform' if s.log_radius else 'uniform'}"
+            f"{'; default: pi/q_max to pi/q_min of the whole curve' if s.radius_range_nm is None else ''}), "
+            f"{s.contributions} contributions, "
             f"{s.repetitions} repetitions, seed {s.seed}",
             f"  stop: {self.stop_criterion}",
             f"  reduced chi2: {self.chi2_reduced:.4g} (mean over repetitions, against the sigma the fit used); "
             f"converged {self.converged_repetitions}/{s.repetitions}; "
             f"steps {int(np.mean(self.steps))} mean; {self.elapsed_s:.3g} s",
+        ]
+        if self.bound is not None:
+            lines.append(f"  bound: reduced chi2 >= {self.bound.chi2_reduced:.4g} for any distribution of spheres "
+                         f"({self.bound.description})")
+            if self.bound_message:
+                lines.append(f"  SPHERES CANNOT DESCRIBE THESE DATA: {self.bound_message}")
+        lines += [
             f"  volume fractions: {self.volume_fraction_unit}",
         ]
         q = self.quality
@@ -296,6 +337,16 @@ class FitResult:
                 m = sub.create_group(kind)
                 for key, value in dataclasses.asdict(getattr(rs, kind)).items():
                     m.attrs[key] = value
+        if self.bound is not None:
+            g.attrs["chi2_reduced_bound"] = self.bound.chi2_reduced
+            bg = g.create_group("bound")
+            for key in ("chi2", "chi2_reduced", "dof", "background"):
+                bg.attrs[key] = getattr(self.bound, key)
+            bg.attrs["description"] = self.bound.description
+            bg.attrs["margin"] = "none" if self.settings.bound_margin is None else self.settings.bound_margin
+            bg.attrs["message"] = self.bound_message or ""
+            bg.create_dataset("radii_nm", data=self.bound.radii_nm)
+            bg.create_dataset("weights", data=self.bound.weights)
         pg = g.create_group("populations")
         for i, p in enumerate(self.populations):
             sub = pg.create_group(str(i))
@@ -384,4 +435,12 @@ def read_result(source, *, group: str | None = None) -> FitResult:
         warnings=tuple(json.loads(g.attrs["warnings"])),
         sigma_data=_ro(g["data/sigma_data"]) if "sigma_data" in g["data"] else None,
         quality=quality_from_hdf5(g["quality"]) if "quality" in g else None,
+        bound=_bound_from_hdf5(g["bound"]) if "bound" in g else None,
     )
+
+
+def _bound_from_hdf5(group) -> ChiSquareBound:
+    a = group.attrs
+    return ChiSquareBound(chi2=float(a["chi2"]), chi2_reduced=float(a["chi2_reduced"]), dof=int(a["dof"]),
+                          radii_nm=_ro(group["radii_nm"]), weights=_ro(group["weights"]),
+                          background=float(a["background"]))

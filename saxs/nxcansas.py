@@ -211,10 +211,32 @@ def _decode(value) -> str:
     return str(value)
 
 
+def sas_class(group) -> str:
+    """The canSAS class of a group: ``@canSAS_class``, or ``@NX_class`` when that holds a canSAS name.
+
+    Older NXcanSAS writers (SasView's own example files, e.g. ``33837rear_1D_1.75_16.5_NXcanSAS.h5``,
+    entry ``@version=1.0``) put the canSAS class in ``@NX_class`` (``SASentry``, ``SASdata``) and have
+    no ``@canSAS_class``; they also write ``@unit`` for ``@units`` and ``@uncertainty`` for
+    ``@uncertainties``.
+    """
+    name = _decode(group.attrs.get("canSAS_class", ""))
+    if name:
+        return name
+    nx_class = _decode(group.attrs.get("NX_class", ""))
+    return nx_class if nx_class.startswith("SAS") else ""
+
+
+def _attr_either(obj, *names, default=None):
+    for name in names:
+        if name in obj.attrs:
+            return _decode(obj.attrs[name])
+    return default
+
+
 def list_entries(path) -> list[str]:
     """Names of the SASentry groups in an NXcanSAS file, in file order."""
     with h5py.File(path, "r") as f:
-        return [k for k, g in f.items() if isinstance(g, h5py.Group) and _decode(g.attrs.get("canSAS_class", "")) == "SASentry"]
+        return [k for k, g in f.items() if isinstance(g, h5py.Group) and sas_class(g) == "SASentry"]
 
 
 def read_nxcansas(path, entry: str | None = None) -> Profile1D:
@@ -241,18 +263,17 @@ def read_nxcansas(path, entry: str | None = None) -> Profile1D:
         if entry is None:
             entry = _decode(f.attrs["default"]) if "default" in f.attrs else None
             if entry is None or entry not in f:
-                candidates = [k for k, g in f.items() if isinstance(g, h5py.Group)
-                              and _decode(g.attrs.get("canSAS_class", "")) == "SASentry"]
+                candidates = [k for k, g in f.items() if isinstance(g, h5py.Group) and sas_class(g) == "SASentry"]
                 if not candidates:
-                    raise InputError(path, "@default / SASentry", "an NXcanSAS file with a SASentry group")
+                    raise InputError(path, "@default / SASentry", "an NXcanSAS file with a SASentry group "
+                                     "(@canSAS_class, or @NX_class in the older layout)")
                 entry = candidates[0]
         if entry not in f:
             raise InputError(path, entry, "an NXcanSAS SASentry group", got="missing")
         g = f[entry]
         data_name = _decode(g.attrs.get("default", "sasdata"))
         if data_name not in g:
-            data_name = next((k for k, v in g.items() if isinstance(v, h5py.Group)
-                              and _decode(v.attrs.get("canSAS_class", "")) == "SASdata"), None)
+            data_name = next((k for k, v in g.items() if isinstance(v, h5py.Group) and sas_class(v) == "SASdata"), None)
             if data_name is None:
                 raise InputError(path, f"{entry}/sasdata", "a SASdata group")
         d = g[data_name]
@@ -262,15 +283,16 @@ def read_nxcansas(path, entry: str | None = None) -> Profile1D:
             if key not in d:
                 raise InputError(path, f"{entry}/{data_name}/{key}", "a dataset", got="missing")
         q_ds, i_ds = d[axis], d[signal]
-        unc_name = _decode(i_ds.attrs.get("uncertainties", "Idev"))
+        unc_name = _attr_either(i_ds, "uncertainties", "uncertainty", default=None) or _attr_either(
+            d, f"{signal}_uncertainties", f"{signal}_uncertainty", default="Idev")
         if unc_name not in d:
             raise InputError(path, f"{entry}/{data_name}/{unc_name}", "the intensity uncertainties", got="missing")
-        q_units = _decode(q_ds.attrs.get("units", "1/nm"))
+        q_units = _attr_either(q_ds, "units", "unit", default="1/nm")
         try:
             factor = q_unit_factor(q_units)
         except ValueError:
             raise InputError(path, f"{entry}/{data_name}/{axis}@units", "1/nm or 1/A", got=q_units) from None
-        i_units = _decode(i_ds.attrs.get("units", "arbitrary"))
+        i_units = _attr_either(i_ds, "units", "unit", default="arbitrary")
         unit = "1/cm" if i_units.replace(" ", "").lower() in ("1/cm", "cm^-1", "cm-1") else "arbitrary"
         sample = SampleInfo(name=entry)
         if "sassample" in g:

@@ -49,6 +49,47 @@ def q_unit_factor(unit: str) -> float:
         raise ValueError(f"unknown q unit {unit!r}; expected nm^-1 or A^-1") from None
 
 
+#: q ranges that only make sense in the other unit. A curve read as 1/nm that ends below
+#: Q_MAX_IMPLAUSIBLE_NM (smallest observable radius pi/q_max > 10 nm) is most likely in 1/A (ten times
+#: that: a common SAXS range); one read as 1/A that reaches beyond Q_MAX_ABSURD_NM (a spacing 2 pi/q
+#: below 0.06 nm, shorter than any bond) is most likely in 1/nm.
+Q_MAX_IMPLAUSIBLE_NM = 0.3
+Q_MAX_ABSURD_NM = 100.0
+
+
+def q_unit_doubt(q_nm, unit_read: str) -> str | None:
+    """Why a curve's q range suggests the other unit, or None when it is plausible as read.
+
+    Parameters
+    ----------
+    q_nm : array_like, shape (n,)
+        q after conversion to 1/nm with ``unit_read``.
+    unit_read : {"nm^-1", "A^-1"}
+        The unit the values were read in.
+
+    Examples
+    --------
+    >>> q_unit_doubt([0.003, 0.12], "nm^-1") is not None    # round robin 1 written in 1/A
+    True
+    >>> q_unit_doubt([0.03, 1.16], "nm^-1") is None
+    True
+    """
+    q = np.asarray(q_nm, dtype=np.float64)
+    q = q[np.isfinite(q) & (q > 0)]
+    if q.size == 0:
+        return None
+    factor = q_unit_factor(unit_read)
+    lo, hi = float(q.min()) / factor, float(q.max()) / factor  # as written in the file
+    if factor == 1.0 and q.max() < Q_MAX_IMPLAUSIBLE_NM:
+        return (f"q runs from {lo:.4g} to {hi:.4g} read as 1/nm (smallest observable radius pi/q_max = "
+                f"{np.pi / q.max():.3g} nm); in 1/A it would be {10 * lo:.4g} to {10 * hi:.4g} 1/nm, a usual SAXS "
+                "range")
+    if factor == 10.0 and q.max() > Q_MAX_ABSURD_NM:
+        return (f"q runs from {lo:.4g} to {hi:.4g} read as 1/A, i.e. up to {q.max():.4g} 1/nm (spacings below "
+                f"{2 * np.pi / q.max():.2g} nm, shorter than any bond); in 1/nm it would be a usual SAXS/WAXS range")
+    return None
+
+
 @dataclass(frozen=True)
 class SampleInfo:
     """What is known about the sample behind a profile.

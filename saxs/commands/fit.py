@@ -48,11 +48,15 @@ def register(subparsers) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     parser.add_argument("--q-unit", default=None, choices=["nm^-1", "A^-1"], help="q unit of a text file (default nm^-1)")
     parser.add_argument("--q-range", nargs=2, type=float, metavar=("MIN", "MAX"), default=d.FIT_Q_RANGE_NM,
-                        help="fit only this q range (1/nm; default: the whole curve, as the batch)")
+                        help="fit only this q range, in the unit of --q-unit (default 1/nm; default range: the "
+                             "whole curve, as the batch); it does not move the default radius range")
+    parser.add_argument("--drop-zero-sigma", action="store_true",
+                        help="drop rows whose sigma is 0 (and say how many) instead of refusing the file")
     parser.add_argument("--q-bins", type=int, default=0, help="logarithmic re-binning of the data (0 = none)")
     parser.add_argument("--min-rel-sigma", type=float, default=0.01, help="minimum relative uncertainty (default 0.01)")
     parser.add_argument("--radius-range", nargs=2, type=float, metavar=("MIN", "MAX"), default=d.FIT_RADIUS_RANGE_NM,
-                        help="radius range of the contributions, nm (default pi/q_max to pi/q_min, as the batch)")
+                        help="radius range of the contributions, nm (default pi/q_max to pi/q_min of the whole "
+                             "curve, before --q-range, as the batch)")
     parser.add_argument("--contributions", type=int, default=d.FIT_CONTRIBUTIONS,
                         help=f"contributions per repetition (default {d.FIT_CONTRIBUTIONS})")
     parser.add_argument("--repetitions", type=int, default=d.FIT_REPETITIONS,
@@ -89,14 +93,37 @@ def run(args) -> int:
     import logging
     import warnings
 
+    import h5py
+    import numpy as np
+
     import mcfit
 
     from ..errors import InputError
     from ..nxcansas import load_profile, write_nxcansas
+    from ..profile import q_unit_doubt, q_unit_factor
     from ._common import emit_json
 
     log = logging.getLogger("saxs.fit")
     profile = load_profile(args.data, q_unit=args.q_unit)
+    q_unit = args.q_unit or "nm^-1"
+    if h5py.is_hdf5(args.data):
+        doubt = q_unit_doubt(profile.q_nm, "nm^-1")
+        if doubt:
+            log.warning("%s: %s: check the file's Q@units", args.data, doubt)
+    else:
+        doubt = q_unit_doubt(profile.q_nm, q_unit)
+        if doubt:
+            other = "A^-1" if q_unit == "nm^-1" else "nm^-1"
+            log.warning("%s: %s: if so, give --q-unit %s", args.data, doubt, other)
+    q_range_nm = None
+    if args.q_range is not None:
+        q_range_nm = tuple(float(v) * q_unit_factor(q_unit) for v in args.q_range)
+    if args.drop_zero_sigma:
+        zero = profile.sigma == 0
+        if zero.any():
+            log.warning("%s: dropped %d of %d rows with sigma = 0 (--drop-zero-sigma)", args.data,
+                        int(np.count_nonzero(zero)), profile.n_points)
+            profile = profile.select(~zero).replace(provenance={"dropped_zero_sigma_rows": int(np.count_nonzero(zero))})
     if args.contrast is not None and profile.intensity_unit != "1/cm":
         log.warning("%s: intensity is %s, not 1/cm: volume fractions are not absolute despite --contrast",
                     args.data, profile.intensity_unit)
@@ -113,7 +140,7 @@ def run(args) -> int:
                 radius_range_nm=args.radius_range, log_radius=args.log_radius, contributions=args.contributions,
                 repetitions=args.repetitions, seed=args.seed, convergence=args.convergence,
                 max_steps=args.max_steps, stop=args.stop, extra_steps=args.extra_steps, extra_factor=args.extra_factor,
-                q_range_nm=args.q_range, q_bins=args.q_bins, min_rel_sigma=args.min_rel_sigma,
+                q_range_nm=q_range_nm, q_bins=args.q_bins, min_rel_sigma=args.min_rel_sigma,
                 bins=args.bins, bin_scale="linear" if args.linear_bins else "log", ranges_nm=args.range,
                 contrast_1e6_per_A2=args.contrast, poor_fit_chi2_reduced=args.poor_fit_chi2,
                 poor_fit_durbin_watson=args.poor_fit_dw)
@@ -124,6 +151,8 @@ def run(args) -> int:
             if problem.startswith(prefix):
                 problem = problem[len(prefix):]
                 break
+        if error.parameter == "sigma" and "<= 0" in problem and not args.drop_zero_sigma:
+            problem += " (--drop-zero-sigma drops rows with sigma = 0)"
         raise InputError(args.data, field, problem) from None
     for w in caught:
         log.warning("%s: %s", args.data, w.message)

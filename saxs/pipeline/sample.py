@@ -494,19 +494,23 @@ def fit_report(result, skipped: str | None = None) -> dict[str, Any]:
     Keys: ``fit`` ("done" or "skipped"), ``chi2_reduced`` (mean over repetitions, against the sigma
     the fit used), ``chi2_reduced_fit_sigma``, ``chi2_reduced_data_sigma`` (of the mean fitted
     curve), ``chi2_labels`` (what each says), ``poor_fit``, ``poor_fit_reason``, ``populations``
-    (empty when withheld or not fitted) and ``populations_withheld`` (why, or None).
+    (empty when withheld or not fitted), ``populations_withheld`` (why, or None),
+    ``chi2_reduced_bound`` (the lowest reduced chi2 any distribution of spheres reaches on these points,
+    :mod:`mcfit.bound`; None in fits stored before it existed) and ``bound_message`` (the one line saying
+    spheres cannot reach the criterion, or None).
     """
     if result is None:
         return {"fit": "skipped", "chi2_reduced": None, "chi2_reduced_fit_sigma": None, "chi2_reduced_data_sigma": None,
                 "chi2_labels": None, "poor_fit": None, "poor_fit_reason": None, "populations": [],
-                "populations_withheld": skipped}
+                "populations_withheld": skipped, "chi2_reduced_bound": None, "bound_message": None}
     s, q = result.summary(), result.quality
     return {"fit": "done", "chi2_reduced": s["chi2_reduced"], "chi2_reduced_fit_sigma": s["chi2_reduced_fit_sigma"],
             "chi2_reduced_data_sigma": s["chi2_reduced_data_sigma"],
             "chi2_labels": None if q is None else {"chi2_reduced_fit_sigma": q.label_fit_sigma,
                                                    "chi2_reduced_data_sigma": q.label_data_sigma},
             "poor_fit": s["poor_fit"], "poor_fit_reason": None if q is None else q.poor_fit_reason,
-            "populations": s["populations"], "populations_withheld": s["populations_withheld"]}
+            "populations": s["populations"], "populations_withheld": s["populations_withheld"],
+            "chi2_reduced_bound": s.get("chi2_reduced_bound"), "bound_message": s.get("bound_message")}
 
 
 def _fit(job: SampleJob, curve, absolute: bool, timer: _Timer):

@@ -83,3 +83,25 @@ def test_nxcansas_loads_with_sasview_loader(tmp_path):
     np.testing.assert_allclose(d.y, p.intensity, rtol=1e-12)
     np.testing.assert_allclose(d.dy, p.sigma, rtol=1e-12)
     assert "cm" in str(d._yunit)
+
+
+SASVIEW_OLD = __import__("pathlib").Path(__file__).resolve().parents[1] / "data" / "sasview" / "33837rear_1D_1.75_16.5_NXcanSAS.h5"
+
+
+def test_sasview_example_in_the_older_nxcansas_layout_loads_as_sasview_reads_it():
+    # SasView's own example file (sasdata example_data): the entry's canSAS class is in @NX_class
+    # ("SASentry", "SASdata"; no @canSAS_class), units in @unit, I@uncertainty. It was refused before.
+    # Oracle: SasView's loader (sasdata) on the same file: q (1/A there, x 10 here), I and dI equal to
+    # the last bit (same float64 values read from the same datasets).
+    with h5py.File(SASVIEW_OLD, "r") as f:  # the layout really is the older one
+        assert "canSAS_class" not in f["sasentry01"].attrs and f["sasentry01"].attrs["NX_class"] == "SASentry"
+        assert f["sasentry01/sasdata/Q"].attrs["unit"] == "1/A"
+    profile = load_profile(SASVIEW_OLD)
+    loader = pytest.importorskip("sasdata.dataloader.loader")
+    (peer,) = loader.Loader().load(str(SASVIEW_OLD))
+    assert "A" in peer.x_unit
+    assert profile.n_points == peer.x.size == 66
+    np.testing.assert_allclose(profile.q_nm, 10 * np.asarray(peer.x), rtol=1e-15)
+    np.testing.assert_array_equal(profile.intensity, peer.y)
+    np.testing.assert_array_equal(profile.sigma, peer.dy)
+    assert profile.intensity_unit == "arbitrary"  # I@unit "Counts"
