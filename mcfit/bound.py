@@ -26,7 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import nnls
 
 from .models import sphere_amplitude, sphere_volume_nm3
 
@@ -127,6 +126,8 @@ def chi2_bound(q_nm, intensity, sigma, radius_range_nm, *, background="fit", n_r
     m, v = weighted_system(q_nm, intensity, sigma, radii, background=background)
     norm = np.sqrt(np.sum(m * m, axis=0))
     norm[norm == 0] = 1.0
+    from scipy.optimize import nnls  # here, not at import: scipy.optimize pulls in scipy.linalg (0.5 s)
+
     c_scaled, residual_norm = nnls(m / norm[None, :], v, maxiter=50 * radii.size)
     coefficients = c_scaled / norm
     chi2 = float(residual_norm**2)

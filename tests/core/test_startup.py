@@ -53,10 +53,10 @@ import sys
 import numpy as np
 import numba
 import mcfit
+print("linalg after import:", "scipy.linalg" in sys.modules)
 q = np.geomspace(0.1, 3.0, 60)
 i = 1.0 / (1.0 + q**4)
 mcfit.fit(q, i, 0.01 * i, seed=1, contributions=20, repetitions=2, max_steps=500)
-print("linalg after fit:", "scipy.linalg" in sys.modules)
 import scipy.linalg
 from scipy.linalg import cython_blas
 assert cython_blas is sys.modules["scipy.linalg.cython_blas"]
@@ -67,7 +67,8 @@ print("ok")
 """
     done = _run(["-W", "ignore", "-c", code])
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["linalg", "after", "fit:", "False", "ok"]
+    # importing mcfit does not load scipy.linalg (the fit's NNLS bound, scipy.optimize, does later)
+    assert done.stdout.split() == ["linalg", "after", "import:", "False", "ok"]
 
 
 def test_kernels_cached_says_false_for_an_empty_cache(tmp_path):
