@@ -34,6 +34,13 @@ def _pm(value, std, spec: str = ".3f") -> str:
     return f"{value:{spec}} ± {std:{spec}}" if _finite(std) else f"{value:{spec}}"
 
 
+def _setting(value) -> str:
+    """A setting as a user writes it in beamtime.toml (a range as "0.3 - 6.0", not JSON)."""
+    if isinstance(value, (list, tuple)):
+        return " - ".join(str(v) for v in value) if len(value) == 2 else ", ".join(str(v) for v in value)
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def anchor(kind: str, name: str) -> str:
     """An HTML id for a sample or series section (letters, digits, - and _ only)."""
     return f"{kind}-" + re.sub(r"[^A-Za-z0-9_-]", "_", str(name))
@@ -213,10 +220,8 @@ def build_context(outdir, *, summary: dict[str, Any] | None = None, read_files: 
         "poor_fit": [{"name": n, "id": anchor("sample", n)} for n in fq.get("poor_fit") or []],
         "withheld": [{**w, "id": anchor("sample", w.get("name"))} for w in fq.get("populations_withheld") or []],
         "not_fitted": fq.get("not_fitted") or [], "versions": versions,
-        "fit_settings": sorted((k, json.dumps(v) if not isinstance(v, str) else v)
-                               for k, v in settings["fit"].items()),
-        "reduction_settings": sorted((k, v if isinstance(v, str) else json.dumps(v))
-                                     for k, v in settings["reduction"].items()),
+        "fit_settings": sorted((k, _setting(v)) for k, v in settings["fit"].items()),
+        "reduction_settings": sorted((k, _setting(v)) for k, v in settings["reduction"].items()),
         "calibration": None if not calibration else {
             "status": calibration.get("status", ""), "factor": _pm(calibration.get("factor"),
                                                                    calibration.get("factor_std"), ".4g"),

@@ -129,6 +129,8 @@ class Browser:
         self.ws = _WebSocket(pages[0]["webSocketDebuggerUrl"], timeout)
         self._id = 0
         self.events: list[tuple[str, dict]] = []
+        # the viewport itself (--window-size also counts the window's frame)
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
 
     def call(self, method: str, **params):
         self._id += 1
