@@ -9,6 +9,7 @@ sentence is a plain string; the model assumptions they rest on come with the ser
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 
@@ -30,9 +31,17 @@ def _at(value, unit: str) -> str:
     return f"{_num(value)} {unit}".strip()
 
 
+def _decimals(std, at_least: int) -> int:
+    """Decimals that show the first significant digit of ``std`` (at least ``at_least``)."""
+    if std is None or not math.isfinite(std) or std <= 0:
+        return at_least
+    return max(at_least, -math.floor(math.log10(std)))
+
+
 def _pm(value, std, digits: int = 3) -> str:
     if std is None:
         return f"{value:.{digits}f}"
+    digits = _decimals(std, digits)
     return f"{value:.{digits}f} +- {std:.{digits}f}"
 
 
@@ -53,7 +62,8 @@ def steps_conclusions(series: dict[str, Any]) -> list[str]:
     for s in series.get("shoulders") or []:
         pct = f"{100 * s['fraction']:.0f} %" if s.get("fraction") is not None else "fraction unknown"
         if s.get("fraction_std") is not None:
-            pct = f"{100 * s['fraction']:.0f} +- {100 * s['fraction_std']:.0f} %"
+            d = _decimals(100 * s["fraction_std"], 0)
+            pct = f"{100 * s['fraction']:.{d}f} +- {100 * s['fraction_std']:.{d}f} %"
         out.append(f"Shoulder of the {s['radius_nm']:.2f} nm family beside {s['beside_nm']:.2f} nm "
                    f"at {_at(s['at'], unit)} ({pct}).")
     onset = series.get("continuous_growth_onset")

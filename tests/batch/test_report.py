@@ -50,7 +50,7 @@ def test_steps_conclusions_in_plain_words():
     assert steps_conclusions(series) == [
         "Families (magic sizes, radius) at 0.870 +- 0.002, 0.940 +- 0.003 and 1.019 +- 0.004 nm.",
         "Step 0.870 -> 0.940 nm between 190 C and 200 C.",
-        "Shoulder of the 1.02 nm family beside 0.94 nm at 230 C (35 +- 0 %).",
+        "Shoulder of the 1.02 nm family beside 0.94 nm at 230 C (35.2 +- 0.5 %).",
         "Continuous growth from 250 C (the radius drifts and the distribution broadens).",
         "T220 (220 C) takes no part: poor fit.",
         "T270 (270 C) is missing: no frames.",
