@@ -104,3 +104,30 @@ def test_sample_files_open_in_sasview(small_batch_out):
         with h5py.File(path, "r") as f:
             intensity = f["subtracted/sasdata/I"][()]
         assert any(d.y.shape == intensity.shape and np.allclose(d.y, intensity) for d in data), path.name
+
+
+def test_reduce_and_fit_files_default_chains(small_beamtime, small_batch_out, tmp_path):
+    """saxs reduce (frames + average) and saxs fit files: silx validates their default NXdata and the
+    frames' I(t, q) NXdata (it once said "@uncertainties does not define the same number of fields as @axes")."""
+    from silx.io.nxdata import NXdata, get_default
+
+    from saxs.cli import main
+
+    assert main(["reduce", str(small_beamtime / "raw" / "cdse_T220.h5"), "-o", str(tmp_path / "red")]) == 0
+    assert main(["fit", str(small_batch_out / "samples" / "cdse_T240.h5"), "-o", str(tmp_path / "fit.h5"),
+                 "--radius-range", "0.3", "4", "--repetitions", "2", "--contributions", "100",
+                 "--max-steps", "20000"]) == 0
+    reduced = sorted((tmp_path / "red").glob("*.h5"))
+    assert reduced
+    for path in [*reduced, tmp_path / "fit.h5"]:
+        with h5py.File(path, "r") as f:
+            default = get_default(f)
+            assert default is not None and default.is_valid and default.issues == [], (path.name, default and default.issues)
+            groups = []
+            f.visititems(lambda n, o: groups.append(n) if isinstance(o, h5py.Group)
+                         and o.attrs.get("NX_class") == "NXdata" else None)
+            for name in groups:
+                nx = NXdata(f[name])
+                assert nx.is_valid and nx.issues == [], (path.name, name, nx.issues)
+            if "SILX_style" in default.group.attrs:
+                assert json.loads(default.group.attrs["SILX_style"])["signal_scale_type"] == "log"
