@@ -131,3 +131,33 @@ def test_reduce_and_fit_files_default_chains(small_beamtime, small_batch_out, tm
                 assert nx.is_valid and nx.issues == [], (path.name, name, nx.issues)
             if "SILX_style" in default.group.attrs:
                 assert json.loads(default.group.attrs["SILX_style"])["signal_scale_type"] == "log"
+
+
+def test_series_and_peaks_command_files_default_chains(small_batch_out, tmp_path):
+    """saxs series -o (the members' histograms as an image) and saxs peaks -o (tracked peak areas):
+    silx follows each root @default to a valid NXdata whose datasets carry @units."""
+    from silx.io.nxdata import get_default
+
+    from saxs.cli import main
+
+    samples = small_batch_out / "samples"
+    fits = [str(samples / f"cdse_T{t}.h5") for t in (190, 200, 240)]
+    assert main(["series", *fits, "--values", "190", "200", "240", "-o", str(tmp_path / "series.h5")]) == 0
+    pre = [str(samples / f"precursor_T{t}.h5") for t in ("025", "050", "100")]
+    assert main(["peaks", *pre, "--by", "temperature_C", "-o", str(tmp_path / "peaks.h5")]) == 0
+    expected = {"series.h5": ("/series/size_distributions", (3, None)), "peaks.h5": ("/peaks/track_areas", (3,))}
+    for name, (group, shape) in expected.items():
+        with h5py.File(tmp_path / name, "r") as f:
+            default = get_default(f)
+            assert default is not None and default.is_valid and default.issues == [], (name, default and default.issues)
+            assert default.group.name == group
+            assert default.signal.shape[0] == shape[0]
+            for key, ds in default.group.items():
+                if ds.dtype.kind == "f":
+                    assert "units" in ds.attrs, (name, key)
+        if name == "peaks.h5":
+            with h5py.File(tmp_path / name, "r") as f:
+                # the Cd-myristate peaks: present at 25 and 50 C, gone at 100 C (area within 3 sigma of 0)
+                g = f["peaks/track_areas"]
+                area, err = g[g.attrs["signal"]][()], g[g.attrs["signal"] + "_errors"][()]
+                assert area[0] > 10 * err[0] and abs(area[2]) < 3 * max(err[2], 1e-12)
