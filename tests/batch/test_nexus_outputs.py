@@ -106,6 +106,13 @@ def test_sample_files_open_in_sasview(small_batch_out):
         assert any(d.y.shape == intensity.shape and np.allclose(d.y, intensity) for d in data), path.name
 
 
+def _nxdata_signals(group) -> list[str]:
+    out = []
+    group.visititems(lambda n, o: out.append(f"{n}/{o.attrs['signal']}") if isinstance(o, h5py.Group)
+                     and o.attrs.get("NX_class") == "NXdata" else None)
+    return out
+
+
 def test_reduce_and_fit_files_default_chains(small_beamtime, small_batch_out, tmp_path):
     """saxs reduce (frames + average) and saxs fit files: silx validates their default NXdata and the
     frames' I(t, q) NXdata (it once said "@uncertainties does not define the same number of fields as @axes")."""
@@ -129,6 +136,13 @@ def test_reduce_and_fit_files_default_chains(small_beamtime, small_batch_out, tm
             for name in groups:
                 nx = NXdata(f[name])
                 assert nx.is_valid and nx.issues == [], (path.name, name, nx.issues)
+            if path.name == "fit.h5":  # the fit group: NXdata histogram (its @default), data and fit, all with @units
+                g = f["sasentry01/mcfit"]
+                assert g.attrs["default"] == "histogram" and "histogram/volume" in [n for n in _nxdata_signals(g)]
+                for name in ("data", "fit", "histogram"):
+                    for key, ds in g[name].items():
+                        assert "units" in ds.attrs, (name, key)
+                np.testing.assert_array_equal(g["histogram/volume_errors"][()], g["histogram/volume_std"][()])
             if "SILX_style" in default.group.attrs:
                 assert json.loads(default.group.attrs["SILX_style"])["signal_scale_type"] == "log"
 
