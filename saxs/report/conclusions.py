@@ -31,7 +31,7 @@ def _at(value, unit: str) -> str:
     return f"{_num(value)} {unit}".strip()
 
 
-def _decimals(std, at_least: int) -> int:
+def decimals(std, at_least: int) -> int:
     """Decimals that show the first significant digit of ``std`` (at least ``at_least``)."""
     if std is None or not math.isfinite(std) or std <= 0:
         return at_least
@@ -41,7 +41,7 @@ def _decimals(std, at_least: int) -> int:
 def _pm(value, std, digits: int = 3) -> str:
     if std is None:
         return f"{value:.{digits}f}"
-    digits = _decimals(std, digits)
+    digits = decimals(std, digits)
     return f"{value:.{digits}f} +- {std:.{digits}f}"
 
 
@@ -62,7 +62,7 @@ def steps_conclusions(series: dict[str, Any]) -> list[str]:
     for s in series.get("shoulders") or []:
         pct = f"{100 * s['fraction']:.0f} %" if s.get("fraction") is not None else "fraction unknown"
         if s.get("fraction_std") is not None:
-            d = _decimals(100 * s["fraction_std"], 0)
+            d = decimals(100 * s["fraction_std"], 0)
             pct = f"{100 * s['fraction']:.{d}f} +- {100 * s['fraction_std']:.{d}f} %"
         out.append(f"Shoulder of the {s['radius_nm']:.2f} nm family beside {s['beside_nm']:.2f} nm "
                    f"at {_at(s['at'], unit)} ({pct}).")

@@ -17,7 +17,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ..errors import InputError
-from .conclusions import series_conclusions, unit_of_key
+from .conclusions import decimals, series_conclusions, unit_of_key
 
 SUMMARY_NAME = "summary.json"
 
@@ -31,9 +31,14 @@ def _fmt(value, spec: str = ".3g", none: str = "") -> str:
 
 
 def _pm(value, std, spec: str = ".3f") -> str:
+    """``value ± std``; fixed-point specs widen to show the first significant digit of ``std``."""
     if not _finite(value):
         return ""
-    return f"{value:{spec}} ± {std:{spec}}" if _finite(std) else f"{value:{spec}}"
+    if not _finite(std):
+        return f"{value:{spec}}"
+    if spec.endswith("f"):
+        spec = f".{decimals(std, int(spec[1:-1]))}f"
+    return f"{value:{spec}} ± {std:{spec}}"
 
 
 def _setting(value) -> str:
@@ -150,7 +155,7 @@ def _row(s: dict[str, Any], outdir: Path, *, read_files: bool) -> dict[str, Any]
         "chi2_data_label": labels.get("chi2_reduced_data_sigma", "chi2_r (data's own sigma)"),
         "chi2_fit_label": labels.get("chi2_reduced_fit_sigma", "chi2_r (sigma floored at 1 %)"),
         "poor_fit": bool(s.get("poor_fit")), "poor_fit_reason": s.get("poor_fit_reason") or "",
-        "withheld": s.get("populations_withheld") or "",
+        "withheld": s.get("populations_withheld") or "", "not_fitted": s.get("fit") == "skipped",
         "frames": s.get("frames"), "frames_used": s.get("frames_used"),
         "dropped": [f"frame {k}: {v}" for k, v in dropped.items()],
         "transmission": _pm(t, t_std, ".4f"), "sort_transmission": _fmt(t, ".6g"),
