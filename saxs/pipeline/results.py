@@ -49,7 +49,8 @@ def _text(value) -> str:
 def fit_group(path) -> str:
     """Path of the fit result group (``@program = "mcfit"``) in the default entry, or ``""``.
 
-    ``<entry>/fit`` in a batch sample file, ``<entry>/mcfit`` in a ``saxs fit`` file.
+    ``<entry>/fit`` in a batch sample file and a ``saxs fit`` file (``<entry>/mcfit`` in ``saxs fit``
+    files written before 2026-11-30).
     """
     import h5py
 

@@ -137,7 +137,7 @@ def test_reduce_and_fit_files_default_chains(small_beamtime, small_batch_out, tm
                 nx = NXdata(f[name])
                 assert nx.is_valid and nx.issues == [], (path.name, name, nx.issues)
             if path.name == "fit.h5":  # the fit group: NXdata histogram (its @default), data and fit, all with @units
-                g = f["sasentry01/mcfit"]
+                g = f["sasentry01/fit"]  # one layout with the batch's sample files
                 assert g.attrs["default"] == "histogram" and "histogram/volume" in [n for n in _nxdata_signals(g)]
                 for name in ("data", "fit", "histogram"):
                     for key, ds in g[name].items():
