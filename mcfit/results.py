@@ -47,6 +47,13 @@ q in 1/nm, intensities in the unit of the input data)::
                               found, even when quality/@populations_withheld says why they are not
                               reported)
 
+NeXus: ``data/``, ``fit/`` and ``histogram/`` are NXdata (signal ``intensity`` on ``q_nm``, or
+``volume`` on ``centers_nm``; ``<signal>_errors`` hard links to ``sigma``, ``intensity_std``,
+``volume_std``; ``@SILX_style`` log-axis hints), ``repetitions/``, ``ranges/`` and ``populations/``
+(and their subgroups) NXcollection, every dataset of
+those three and of ``repetitions/`` has ``@units``; ``G@default = "histogram"``. (``settings/`` and
+``quality/`` carry no class: their attributes are the fields.)
+
 ``<i>`` counts from 0. Volume-weighted histogram entries are volume fractions per bin; number-weighted
 ones are number densities (volume fraction / V in nm^3) per bin.
 """
@@ -352,6 +359,51 @@ class FitResult:
             sub = pg.create_group(str(i))
             for key, value in dataclasses.asdict(p).items():
                 sub.attrs[key] = np.asarray(value) if isinstance(value, tuple) else value
+        _nexus_classes(g, "1/cm" if self.volume_fraction_unit == "absolute" else "arbitrary")
+
+
+def _nexus_classes(g, intensity_units: str) -> None:
+    """NeXus base classes and ``@units`` for a result group (generic viewers plot ``data``, ``fit``
+    and ``histogram`` as NXdata with error bars; ``@default`` shows the volume-weighted histogram).
+
+    The ``<signal>_errors`` fields are hard links to the uncertainties (the NeXus convention silx
+    and h5web read).
+    """
+    def nxdata(name, signal, axis, errors, units, axis_units="1/nm", style=None):
+        d = g[name]
+        d.attrs["NX_class"] = "NXdata"
+        d.attrs["signal"], d.attrs["axes"] = signal, axis
+        d.attrs[f"{axis}_indices"] = np.int32(0)
+        d[f"{signal}_errors"] = d[errors]
+        for key, ds in d.items():
+            if key not in (axis,) and "units" not in ds.attrs:
+                ds.attrs["units"] = units
+        d[axis].attrs["units"] = axis_units
+        if style:
+            d.attrs["SILX_style"] = style
+
+    loglog = json.dumps({"axes_scale_types": ["log"], "signal_scale_type": "log"})
+    nxdata("data", "intensity", "q_nm", "sigma", intensity_units, style=loglog)
+    nxdata("fit", "intensity", "q_nm", "intensity_std", intensity_units, style=loglog)
+    h = g["histogram"]
+    log_r = json.dumps({"axes_scale_types": ["log"]}) if h.attrs.get("scale") == "log" else None
+    nxdata("histogram", "volume", "centers_nm", "volume_std", "1", axis_units="nm", style=log_r)
+    h["edges_nm"].attrs["units"] = "nm"
+    for key in ("number", "number_std", "number_observability"):
+        if key in h:
+            h[key].attrs["units"] = "1/nm^3"  # number density per bin: volume fraction / V (nm^3)
+    g.attrs["default"] = "histogram"
+    r = g["repetitions"]
+    r["radii_nm"].attrs["units"] = "nm"
+    for key, ds in r.items():
+        if "units" not in ds.attrs:
+            ds.attrs["units"] = "1"
+    # settings/ and quality/ are read back attribute by attribute (one per field): left without a class
+    for name in ("repetitions", "ranges", "populations"):
+        if name in g:
+            g[name].attrs["NX_class"] = "NXcollection"
+            g[name].visititems(lambda _, o: o.attrs.__setitem__("NX_class", "NXcollection")
+                               if hasattr(o, "keys") else None)
 
 
 def _find_group(h5):
@@ -409,8 +461,8 @@ def read_result(source, *, group: str | None = None) -> FitResult:
     ranges = []
     for key in sorted(g["ranges"], key=int):
         sub = g["ranges"][key]
-        vw = Moments(**{k: float(v) for k, v in sub["volume_weighted"].attrs.items()})
-        nw = Moments(**{k: float(v) for k, v in sub["number_weighted"].attrs.items()})
+        vw = Moments(**{k: float(v) for k, v in sub["volume_weighted"].attrs.items() if k != "NX_class"})
+        nw = Moments(**{k: float(v) for k, v in sub["number_weighted"].attrs.items() if k != "NX_class"})
         ranges.append(RangeStatistics(tuple(float(v) for v in sub.attrs["range_nm"]), float(sub.attrs["volume_fraction"]),
                                       float(sub.attrs["volume_fraction_std"]), vw, nw))
     pops = []

@@ -457,6 +457,7 @@ class SeriesResult:
         g["width_nm"] = np.array([f.width_nm for f in self.families], dtype=float)
         for f in self.families:
             sub = g.create_group(f"family_{f.index}")
+            sub.attrs["NX_class"] = "NXcollection"  # every group of a NeXus file has a base class
             sub["members"] = np.array(f.members, dtype=float)
             sub["standalone_members"] = np.array(f.standalone_members, dtype=float)
             sub["shoulder_at"] = np.array(f.shoulder_at, dtype=float)
@@ -489,6 +490,7 @@ class SeriesResult:
             if h is None:
                 continue
             sub = g.create_group(f"member_{i}")
+            sub.attrs["NX_class"] = "NXcollection"
             sub.attrs["value"] = ms[i].value
             sub["radius_edges_nm"] = h.radius_edges_nm
             sub["volume_fraction"] = h.volume_fraction

@@ -32,6 +32,12 @@ from .errors import InputError
 from .profile import Profile1D, SampleInfo, q_unit_factor
 
 
+#: Viewer hints (``NXdata@SILX_style``, read by silx and h5web): I(q) on log-log axes.
+LOG_I_OF_Q = json.dumps({"axes_scale_types": ["log"], "signal_scale_type": "log"})
+#: The same for I(t, q): t linear, q log, I log.
+LOG_I_OF_Q_2D = json.dumps({"axes_scale_types": ["linear", "log"], "signal_scale_type": "log"})
+
+
 def _set_class(group: h5py.Group, nx_class: str, cansas_class: str | None = None) -> None:
     group.attrs["NX_class"] = nx_class
     if cansas_class is not None:
@@ -111,6 +117,7 @@ def write_sasentry(parent: h5py.Group, name: str, profile: Profile1D, *, title: 
     idev = data.create_dataset("Idev", data=profile.sigma)
     idev.attrs["units"] = profile.intensity_unit
     data["I_errors"] = idev  # hard link: generic NeXus viewers draw error bars from <signal>_errors
+    data.attrs["SILX_style"] = LOG_I_OF_Q  # silx and h5web open I(q) on log-log axes
 
     sample = entry.create_group("sassample")
     _set_class(sample, "NXsample", "SASsample")
@@ -414,7 +421,9 @@ def write_series_nxdata(parent: h5py.Group, name: str, q_nm, intensity, sigma, t
     data.attrs["Q_indices"] = np.int32(1)
     ds = data.create_dataset("I", data=intensity)
     ds.attrs["units"] = intensity_unit
-    ds.attrs["uncertainties"] = "Idev"
+    # no I@uncertainties here: silx reads that attribute as one uncertainty per axis (2 axes, 1 name) and
+    # rejects the group; I_errors (the NeXus <signal>_errors convention) names the uncertainties
+    data.attrs["SILX_style"] = LOG_I_OF_Q_2D
     dev = data.create_dataset("Idev", data=sigma)
     dev.attrs["units"] = intensity_unit
     data["I_errors"] = dev

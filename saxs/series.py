@@ -11,7 +11,9 @@ The analysis itself is :func:`mcfit.steps.analyse_series` (pure); this module is
 HDF5 layout of :func:`write_series`::
 
     /                 @default = "series", NX_class = NXroot
-      series          NXentry; @default = "steps"; title; series_key; inputs (file names, in series order)
+      series          NXentry; @default = "size_distributions"; title; series_key; inputs (file names, in series order)
+        size_distributions  NXdata: the members' volume histograms, volume[member, radius] +- volume_errors,
+                      axes series_value and radius (bin centres, nm), @units on each (saxs.nexus_views)
         steps         NXprocess written by SeriesResult.to_hdf5 (members/, families/, steps/, shoulders/,
                       mixture_tests/, histograms/, continuous_growth_onset, model_assumptions, settings/,
                       summary_json)
@@ -193,7 +195,23 @@ def write_series(result: SeriesResult, path, *, inputs=()) -> Path:
             if inputs:
                 entry["inputs"] = np.array([os.fspath(p) for p in inputs], dtype=h5py.string_dtype())
             result.to_hdf5(entry.create_group("steps"))
+            _write_size_image(entry, result)
     return Path(path)
+
+
+def _write_size_image(entry, result: SeriesResult) -> None:
+    """The members' histograms as an image NXdata, the entry's default plot (when they share bins)."""
+    from .nexus_views import write_size_image
+
+    rows = [(m, h) for m, h in zip(result.members, result.histograms) if h is not None]
+    if not rows or any(h.radius_edges_nm.shape != rows[0][1].radius_edges_nm.shape
+                       or not np.allclose(h.radius_edges_nm, rows[0][1].radius_edges_nm) for _, h in rows):
+        return
+    if write_size_image(entry, "size_distributions", key=result.series_key, values=[m.value for m, _ in rows],
+                        labels=[getattr(m, "label", "") or f"{m.value:g}" for m, _ in rows],
+                        edges_nm=rows[0][1].radius_edges_nm, volume=[h.volume_fraction for _, h in rows],
+                        volume_std=[h.volume_fraction_std for _, h in rows]) is not None:
+        entry.attrs["default"] = "size_distributions"
 
 
 def plot_series(result: SeriesResult, ax=None, *, variable_label: str | None = None):

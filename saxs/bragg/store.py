@@ -3,7 +3,9 @@
 Layout::
 
     /                           @NX_class=NXroot, @creator, @default=peaks
-    peaks   NXprocess           program, version, date, series_key (when a series)
+    peaks   NXentry             program, version, date, series_key (when a series); @default = track_areas
+                                (the tracked peaks' areas +- errors against the series value, NXdata) or
+                                peak_areas (the first curve's peak areas against q)
       settings  NXcollection    min_significance, max_rel_fwhm, ... (see PeakSettings)
       file_000  NXcollection    @file = input path, @n_peaks
         peaks   NXcollection    q_nm, q_nm_std, fwhm_nm, fwhm_nm_std, area, area_std,
@@ -79,7 +81,7 @@ def write_peaks_h5(
             f.attrs["creator"] = f"saxs-insitu {__version__}"
             f.attrs["default"] = "peaks"
             g = f.create_group("peaks")
-            g.attrs["NX_class"] = "NXprocess"
+            g.attrs["NX_class"] = "NXentry"  # the root @default names it: NXroot -> NXentry -> NXdata
             g.create_dataset("program", data="saxs-insitu peaks")
             g.create_dataset("version", data=__version__)
             g.create_dataset("date", data=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
@@ -132,4 +134,41 @@ def write_peaks_h5(
                 t.create_dataset("present", data=np.array(track.present, dtype=bool))
                 ds = t.create_dataset("vanishes_at", data=np.nan if track.vanishes_at is None else track.vanishes_at)
                 ds.attrs["defined"] = track.vanishes_at is not None
+            _default_plot(g, searches, tracks, series_key)
     return Path(path)
+
+
+#: Peak areas are in the input curves' intensity unit x 1/nm, which this writer is not told.
+AREA_UNITS = "arbitrary"
+
+
+def _default_plot(entry, searches, tracks, series_key) -> None:
+    """The entry's default NXdata: the tracked peaks' areas across the series (one signal per track,
+    the first the signal, the others auxiliary), or the first curve's peak areas against q."""
+    from ..nexus_views import key_units
+
+    if tracks:
+        d = entry.create_group("track_areas")
+        d.attrs["NX_class"] = "NXdata"
+        names = [f"area_q{t.q_nm:.3f}".replace(".", "_") for t in tracks]
+        d.attrs["signal"], d.attrs["axes"] = names[0], "series_value"
+        if len(names) > 1:
+            d.attrs["auxiliary_signals"] = names[1:]
+        for name, t in zip(names, tracks):
+            a = d.create_dataset(name, data=np.array(t.area, dtype=float))
+            a.attrs["units"] = AREA_UNITS
+            a.attrs["long_name"] = f"area of the peak at q = {t.q_nm:.3f} 1/nm (input intensity unit x 1/nm)"
+            d.create_dataset(f"{name}_errors", data=np.array(t.area_std, dtype=float)).attrs["units"] = AREA_UNITS
+        v = d.create_dataset("series_value", data=np.array(tracks[0].values, dtype=float))
+        v.attrs["units"], v.attrs["long_name"] = key_units(series_key), str(series_key or "series value")
+    elif searches and searches[0].peaks:
+        d = entry.create_group("peak_areas")
+        d.attrs["NX_class"] = "NXdata"
+        d.attrs["signal"], d.attrs["axes"] = "area", "q"
+        peaks = searches[0].peaks
+        d.create_dataset("area", data=np.array([p.area for p in peaks], dtype=float)).attrs["units"] = AREA_UNITS
+        d.create_dataset("area_errors", data=np.array([p.area_std for p in peaks], dtype=float)).attrs["units"] = AREA_UNITS
+        d.create_dataset("q", data=np.array([p.q_nm for p in peaks], dtype=float)).attrs["units"] = "1/nm"
+    else:
+        return
+    entry.attrs["default"] = d.name.rsplit("/", 1)[-1]

@@ -13,6 +13,7 @@ EXAMPLES = """\
   saxs batch demo -o demo-out --scheduler local --workers 4   # Dask LocalCluster on 127.0.0.1
   saxs batch demo -o demo-out --scheduler tcp://10.0.0.5:8786 # an existing Dask cluster
   saxs batch demo -o demo-out --dry-run --json                # what would run
+  saxs batch demo -o demo-out --resume --no-report            # skip report.html (saxs report writes it)
 
 exit status: 0 everything succeeded; 1 some samples (blanks, series) failed - the summary and
 summary.json say which and why, all others were processed; 2 bad beamtime file or options.
@@ -29,7 +30,8 @@ def register(subparsers) -> None:
             "fit a Monte Carlo size distribution, find Bragg peaks; then analyse each series (quantized "
             "steps or mesophase peaks). One task per sample on local processes (default), a Dask "
             "LocalCluster or an existing Dask cluster. Writes OUTDIR/samples/*.h5 (NXcanSAS + fit + peaks), "
-            "OUTDIR/series/*.h5, OUTDIR/figures/*.png, OUTDIR/summary.json and OUTDIR/batch.log. A failing "
+            "OUTDIR/series/*.h5, OUTDIR/figures/*.png, OUTDIR/summary.json, OUTDIR/batch.log and OUTDIR/report.html "
+            "(the beamtime report, see saxs report). A failing "
             "sample is recorded with its reason and the batch goes on."),
         examples=EXAMPLES)
     parser.add_argument("beamtime_dir", metavar="BEAMTIME_DIR", help="the beamtime folder")
@@ -50,6 +52,8 @@ def register(subparsers) -> None:
                       help="skip samples whose outputs exist for the same inputs and settings; redo the rest")
     mode.add_argument("--overwrite", action="store_true", help="recompute everything even if OUTDIR has results")
     parser.add_argument("--dry-run", action="store_true", help="say what would run; write nothing")
+    parser.add_argument("--no-report", action="store_true",
+                        help="do not write OUTDIR/report.html (the beamtime report; saxs report OUTDIR writes it later)")
     parser.add_argument("--no-progress", action="store_true", help="plain log lines even on a terminal")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
     parser.set_defaults(func=run)
@@ -73,6 +77,8 @@ def run(args) -> int:
                            only=tuple(args.only), resume=args.resume, overwrite=args.overwrite,
                            dry_run=args.dry_run, progress=False if args.no_progress else None)
     summary = run_batch(config, options)
+    if not args.dry_run and not args.no_report:
+        summary["report"] = _write_report(Path(args.outdir), summary)
     if args.json:
         emit_json(summary)
     elif args.dry_run:
@@ -87,7 +93,7 @@ def run(args) -> int:
         c = summary["counts"]
         print(f"{c['done']} sample(s) done, {c['skipped']} up to date, {c['failed']} failed; "
               f"{c['series_done']}/{c['series']} series; results in {summary['outdir']} "
-              f"(summary.json, figures/)")
+              f"(summary.json, figures/{', report.html' if summary.get('report') else ''})")
         for f in summary["failed"]:
             print(f"FAILED {f['kind']} {f['name']}: {f['reason']}")
         from ..pipeline.notes import format_warnings
@@ -97,3 +103,17 @@ def run(args) -> int:
     if args.dry_run:
         return 0
     return int(summary["exit_code"])
+
+
+def _write_report(outdir, summary) -> str | None:
+    """Write OUTDIR/report.html; a report that cannot be written is a warning, not a failed batch."""
+    import logging
+
+    from ..report import write_report
+
+    try:
+        return str(write_report(outdir, summary=summary))
+    except Exception as exc:  # noqa: BLE001 - the results are written; the report can be redone with saxs report
+        logging.getLogger("saxs.batch").warning("report.html not written (%s: %s); run saxs report %s",
+                                                type(exc).__name__, exc, outdir)
+        return None

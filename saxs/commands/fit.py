@@ -1,7 +1,7 @@
 """`saxs fit`: Monte Carlo size distribution of spheres (mcfit) for one curve.
 
 OUT.h5 is an NXcanSAS file: the input curve as `/sasentry01` and the fit result in
-`/sasentry01/mcfit` (layout in the docstring of :mod:`mcfit.results`). The report and the JSON give
+`/sasentry01/fit`, the layout of a batch sample file's `<entry>/fit` (the docstring of :mod:`mcfit.results`). The report and the JSON give
 reduced chi2 against the sigma the fit used (floored at --min-rel-sigma) and against the data's own
 sigma, and flag a poor fit (rule in :mod:`mcfit.quality`).
 """
@@ -162,8 +162,8 @@ def run(args) -> int:
         log.warning("%s: no populations reported: %s", args.data, result.quality.populations_withheld)
 
     def extra(h5):
-        h5["sasentry01"].create_group("mcfit")
-        result.to_hdf5(h5["sasentry01/mcfit"])
+        # the batch's layout: <entry>/fit (files written before 2026-11-30 have <entry>/mcfit; readers take both)
+        result.to_hdf5(h5["sasentry01"].create_group("fit"))
 
     write_nxcansas(args.output, [("sasentry01", profile)], extra=extra)
     if args.json:

@@ -49,7 +49,8 @@ def _text(value) -> str:
 def fit_group(path) -> str:
     """Path of the fit result group (``@program = "mcfit"``) in the default entry, or ``""``.
 
-    ``<entry>/fit`` in a batch sample file, ``<entry>/mcfit`` in a ``saxs fit`` file.
+    ``<entry>/fit`` in a batch sample file and a ``saxs fit`` file (``<entry>/mcfit`` in ``saxs fit``
+    files written before 2026-11-30).
     """
     import h5py
 
@@ -271,7 +272,7 @@ def _steps_data(f):
 
     return StepsFigureData.from_hdf5(f["steps_analysis"], series_key=_text(f.attrs.get("by", "value")),
                                      dominant_volume_fractions=_dominant_fractions(f),
-                                     volume_unit=_text(f["histograms"].attrs.get("unit", "absolute")))
+                                     volume_unit=_text(f["histograms"].attrs.get("units", f["histograms"].attrs.get("unit", "absolute"))))
 
 
 def _series_peaks(f) -> list[dict]:
@@ -316,7 +317,7 @@ def series_figure(path, kind: str):
             curves, unit = [], "1/cm"
             for key in sorted(f["curves"], key=int):
                 g = f["curves"][key]
-                unit = _text(g.attrs.get("unit", unit))
+                unit = _text(g.attrs.get("units", g.attrs.get("unit", unit)))  # "unit" in files before 2026-11-30
                 curves.append((f"{_text(g.attrs['label'])} ({float(g.attrs['value']):g})", g["q_nm"][()],
                                g["intensity"][()]))
             marks = None

@@ -473,6 +473,7 @@ def process_sample(job: SampleJob) -> dict[str, Any]:
         "name": job.name, "output": job.output, "figures": [str(p) for p in figures],
         "frames": screen.n_frames, "frames_used": screen.n_used, "frames_dropped": screen.summary()["frames_dropped"],
         "seed": int(job.seed), "intensity_unit": curve.intensity_unit, "analysis": job.analysis,
+        "transmission": curve.sample.transmission, "transmission_std": curve.sample.transmission_sigma,
         **fit_report(result, skipped),
         "peaks_q_nm": [p.q_nm for p in search.peaks] if search is not None else [],
         "phase": None if phase is None else phase.as_dict(),

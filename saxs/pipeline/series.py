@@ -203,7 +203,7 @@ def process_series(job: SeriesJob) -> dict[str, Any]:
             cg.attrs["NX_class"] = "NXcollection"
             for i, k in enumerate(sized):
                 member, fit = loaded[k][0], loaded[k][3]
-                hg.attrs["unit"] = fit.volume_fraction_unit
+                hg.attrs["units"] = fit.volume_fraction_unit
                 hg.attrs["scale"] = fit.histogram.scale
                 g = hg.create_group(str(i))
                 h = fit.histogram
@@ -214,7 +214,7 @@ def process_series(job: SeriesJob) -> dict[str, Any]:
                 member, curve = loaded[k][0], loaded[k][2]
                 g = cg.create_group(str(i))
                 g["q_nm"], g["intensity"], g["sigma"] = curve.q_nm, curve.intensity, curve.sigma
-                g.attrs["label"], g.attrs["value"], g.attrs["unit"] = job.samples[k], member.value, curve.intensity_unit
+                g.attrs["label"], g.attrs["value"], g.attrs["units"] = job.samples[k], member.value, curve.intensity_unit
             if result is not None:
                 result.to_hdf5(f.create_group("steps_analysis"))
             if tracks is not None:
@@ -245,6 +245,15 @@ def process_series(job: SeriesJob) -> dict[str, Any]:
                     bg[name] = np.array([getattr(b, name) for _, b in rows], dtype=float)
                 f["phases"] = _strings(json.dumps(_clean(None if phases.get(k) is None else phases[k].as_dict()))
                                        if k in phases else "null" for k in range(len(job.samples)))
+            from .series_nexus import write_series_entry
+
+            write_series_entry(
+                f, by=job.by, values=m["value"][()], labels=list(job.samples),
+                histograms=[(k, loaded[k][3].histogram.edges_nm, loaded[k][3].histogram.volume,
+                             loaded[k][3].histogram.volume_std) for k in sized],
+                curves=[(k, loaded[k][2].q_nm, loaded[k][2].intensity, loaded[k][2].sigma) for k in ok],
+                volume_unit=loaded[sized[0]][3].volume_fraction_unit if sized else "absolute",
+                intensity_unit=loaded[ok[0]][2].intensity_unit, summary=summary)
     figures = draw_series_figures(job.output, job.figures_dir)
     summary["output"] = job.output
     summary["figures"] = [str(p) for p in figures]

@@ -16,3 +16,14 @@ def small_beamtime(tmp_path_factory):
     folder = simulate(tmp_path_factory.mktemp("beamtime") / "demo", frames=2)
     set_fit(folder, contributions=100, repetitions=3, max_steps=20000)
     return folder
+
+
+@pytest.fixture(scope="session")
+def small_batch_out(small_beamtime, tmp_path_factory):
+    """OUTDIR of one batch of ``small_beamtime`` (with its report.html); shared read-only."""
+    from .helpers import run_batch
+
+    out = tmp_path_factory.mktemp("batch-out") / "out"
+    code, summary = run_batch(small_beamtime, "-o", out)
+    assert code == 0, summary
+    return out

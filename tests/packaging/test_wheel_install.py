@@ -48,6 +48,9 @@ def test_wheel_installs_and_runs_the_demo_outside_the_source_tree(tmp_path):
     _run([str(saxs), "batch", "demo", "-o", "demo-out", "--workers", "2"], work, env)
     summary = json.loads((work / "demo-out" / "summary.json").read_text())
     assert summary["failed"] == [] and any((work / "demo-out" / "figures").glob("*.png"))
+    # the report's Jinja2 templates are package data: without them the batch warns and writes no report.html
+    report = (work / "demo-out" / "report.html").read_text(encoding="utf-8")
+    assert "nucleation_temperature" in report and "data:image/png;base64," in report
     # the science came out, not only exit 0: the simulated truth (saxs/simulate) puts the magic-size
     # families at 0.87, 0.94 and 1.02 nm and a lamellar precursor phase of d = 3.41 nm that melts by 100 C;
     # 0.01 nm / 0.02 nm are several times the batch's scatter over seeds and far below the 0.07 nm steps
