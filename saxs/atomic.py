@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from . import crumbs
+
 
 @contextlib.contextmanager
 def atomic_path(final_path, *, suffix: str | None = None):
@@ -35,6 +37,7 @@ def atomic_path(final_path, *, suffix: str | None = None):
     fd, tmp_name = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=f"{suffix}.tmp", dir=final.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    crumbs.add_temp(tmp)  # a worker that dies in native code leaves it to its parent to remove
     # mkstemp creates the file 0600; give the result the permissions a plain open() would have,
     # so colleagues on a shared beamline account can read it.
     umask = os.umask(0)
@@ -47,6 +50,8 @@ def atomic_path(final_path, *, suffix: str | None = None):
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
+    finally:
+        crumbs.discard_temp(tmp)
 
 
 def write_text_atomic(final_path, text: str) -> Path:

@@ -26,6 +26,7 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
+from .. import crumbs
 from ..atomic import atomic_path
 from ..errors import InputError
 from .base import Monitors, RawFile, short_error
@@ -136,11 +137,13 @@ class LimaFile(RawFile):
         self._check_index(index)
         k = int(np.searchsorted(self._offsets, int(index), side="right") - 1)
         data = self._datasets[k]
+        crumbs.doing(f"reading frame {index} of {self.path}")
         try:
             raw = data[()] if data.ndim == 2 else data[int(index) - int(self._offsets[k])]
         except (OSError, ValueError) as exc:
             raise InputError(self.path, f"{data.name}[{index}]", "a readable frame "
                              "(bitshuffle-LZ4 through hdf5plugin)", got=short_error(exc)) from exc
+        crumbs.doing("")
         return np.asarray(raw, dtype=np.float64)
 
     def _acquisition_exposure(self) -> float | None:
