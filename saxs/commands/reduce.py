@@ -74,6 +74,7 @@ def run(args) -> int:
 
     from ..errors import InputError
     from ..id02 import list_scans
+    from ..id02.probe import check_frames_decode
     from ..reduce import ReductionOptions, default_output_name, reduce_file, write_reduced
     from ._common import emit_json
 
@@ -88,6 +89,8 @@ def run(args) -> int:
         value = getattr(options, name)
         if value is not None and not value.is_file():
             raise InputError(value, "file", f"an existing {name} file (--{name})", got="no such file")
+    if options.dark is not None and options.dark.suffix != ".npy":
+        check_frames_decode(options.dark)
     outdir = Path(args.output)
     if outdir.exists() and not outdir.is_dir():
         raise InputError(outdir, "-o/--output", "a folder", got="an existing file")
@@ -124,6 +127,8 @@ def run(args) -> int:
     outputs = []
     for (path, scan), name in zip(tasks, names):
         try:
+            if path.is_file():  # a corrupted chunk crashes the filter: find it in a child process first
+                check_frames_decode(path, scan=scan)
             reduced = reduce_file(path, options, scan=scan)
             out = write_reduced(reduced, outdir / name)
             record = {"input": str(path), "output": str(out), "frames": reduced.n_frames,
@@ -151,7 +156,7 @@ def run(args) -> int:
         progress.close()
     if args.json:
         emit_json({"outputs": outputs, "failures": failures})
-    elif failures:
+    elif failures and len(tasks) > 1:
         print(f"saxs reduce: {len(failures)} of {len(tasks)} file(s) failed", file=sys.stderr)
     if internal:
         return 1
