@@ -73,6 +73,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..errors import InputError
+    from ..guards import check_output, check_output_folder
     from ..id02 import list_scans
     from ..id02.probe import check_frames_decode
     from ..reduce import ReductionOptions, default_output_name, reduce_file, write_reduced
@@ -91,9 +92,8 @@ def run(args) -> int:
             raise InputError(value, "file", f"an existing {name} file (--{name})", got="no such file")
     if options.dark is not None and options.dark.suffix != ".npy":
         check_frames_decode(options.dark)
-    outdir = Path(args.output)
-    if outdir.exists() and not outdir.is_dir():
-        raise InputError(outdir, "-o/--output", "a folder", got="an existing file")
+    outdir = check_output_folder(args.output, option="-o/--output",
+                                 inputs=[("FILES", f) for f in args.files])
 
     files = [Path(f) for f in args.files]
     if options.scalers is not None and len(files) != 1:
@@ -119,6 +119,10 @@ def run(args) -> int:
     if duplicates:
         raise InputError(None, "FILES", "inputs with distinct names (outputs would overwrite each other)",
                          got=duplicates)
+    inputs = [("FILES", f) for f in files] + [(f"--{n}", getattr(options, n)) for n in ("poni", "mask", "dark", "flat",
+                                                                                           "scalers")]
+    for name in names:  # a raw file named like an output in OUTDIR must not be replaced by it
+        check_output(outdir / name, option="-o/--output", inputs=inputs)
     progress = None
     if not args.json and sys.stderr.isatty() and len(tasks) > 1:
         from tqdm import tqdm

@@ -135,12 +135,16 @@ def run(args) -> int:
 
     from ..absolute import load_calibration
     from ..errors import InputError
+    from ..guards import check_output
     from ..nxcansas import write_nxcansas
     from ..subtract import subtract_blank
     from ._common import emit_json
 
     if args.thickness_mm is None:
         raise InputError(args.sample, "--thickness-mm", "the sample thickness in mm (path length through the sample)")
+    check_output(args.output, option="-o/--output", inputs=[
+        ("SAMPLE", args.sample), ("--solvent", args.solvent), ("--empty", args.empty),
+        ("--empty-beam", args.empty_beam), ("--calibration", args.calibration)])
     calibration = load_calibration(args.calibration) if args.calibration else None
     opts = dict(screen=not args.no_screen, alpha=args.alpha, error_model=args.error_model, q_unit=args.q_unit)
     sample, s_screen, s_mon = load_measurement(args.sample, **opts)

@@ -1,0 +1,121 @@
+"""Checks every command makes before it writes, and the one-line reading of file-system errors.
+
+- an output that is one of the inputs (the same file, also through a symbolic or hard link) is
+  refused before any work (exit 2): ``saxs fit in.h5 -o in.h5`` must never replace its input;
+- an output file that is an existing folder is refused;
+- a file-system error while writing (read-only folder, no permission, disk full) becomes one line
+  naming the file, not a traceback: permission and read-only errors are the user's to fix (exit 2),
+  a full disk is an environment failure (exit 1); atomic writes (:mod:`saxs.atomic`) leave nothing.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+from pathlib import Path
+from typing import Iterable
+
+from .errors import InputError
+
+#: errno values that mean "you may not write there" (exit 2) and "the disk is full" (exit 1).
+NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def same_file(a, b) -> bool:
+    """Whether paths ``a`` and ``b`` are one file (same device and inode: links included).
+
+    A path that does not exist is the same as another only if both resolve to the same name.
+    """
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_output(path, *, option: str, inputs: Iterable[tuple[str, object]] = ()) -> Path:
+    """Refuse an output file that is a folder or one of ``inputs``; return it as a Path.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The output file a command is about to write.
+    option : str
+        The option that named it (``"-o/--output"``), for the message.
+    inputs : iterable of (str, path)
+        ``(what, path)`` of every input file (``("SAMPLE", "s.h5")``, ``("--solvent", ...)``);
+        ``None`` paths are skipped.
+
+    Raises
+    ------
+    InputError
+        ``"s.h5: -o/--output: expected a file that is not an input (it is the SAMPLE file s.h5;
+        writing it would replace it)"``.
+    """
+    out = Path(path)
+    if out.is_dir():
+        raise InputError(out, option, "a file name to write", got="an existing folder")
+    for what, given in inputs:
+        if given is None:
+            continue
+        if same_file(out, given):
+            link = "" if os.fspath(given) == os.fspath(out) else f" {given} (the same file through a link)"
+            raise InputError(out, option, f"a file that is not an input (it is the {what} file{link}; "
+                             "writing it would replace it)")
+    return out
+
+
+def check_output_folder(path, *, option: str, inputs: Iterable[tuple[str, object]] = ()) -> Path:
+    """Refuse an output folder that is an existing file (an input file included); return it."""
+    out = Path(path)
+    for what, given in inputs:
+        if given is not None and same_file(out, given):
+            raise InputError(out, option, f"an output folder (it is the {what} file)")
+    if out.exists() and not out.is_dir():
+        raise InputError(out, option, "an output folder", got="an existing file")
+    return out
+
+
+def _errno_of(exc: BaseException) -> int | None:
+    """The errno of an OSError, also when h5py only gives it in the message (``errno = 28``)."""
+    if getattr(exc, "errno", None):
+        return exc.errno
+    match = re.search(r"errno = (\d+)", str(exc))
+    if match:
+        return int(match.group(1))
+    text = str(exc)
+    if "No space left on device" in text:
+        return errno.ENOSPC
+    if "Read-only file system" in text:
+        return errno.EROFS
+    if "Permission denied" in text:
+        return errno.EACCES
+    return None
+
+
+def file_system_error(exc: BaseException) -> tuple[int, str] | None:
+    """``(exit code, one-line message)`` for a file-system error while writing, else None.
+
+    Examples
+    --------
+    >>> file_system_error(OSError(28, "No space left on device", "out/x.h5"))
+    (1, 'out/x.h5: no space left on device (the disk is full; nothing was written)')
+    """
+    code = _errno_of(exc)
+    if code is None:
+        # h5py buries errors of a chained OSError; look one level down
+        cause = exc.__cause__ or exc.__context__
+        return file_system_error(cause) if isinstance(cause, OSError) else None
+    name = getattr(exc, "filename", None) or _h5_name(str(exc)) or "output"
+    if code in DISK_FULL:
+        return 1, f"{name}: no space left on device (the disk is full; nothing was written)"
+    if code in NOT_WRITABLE:
+        why = "read-only file system" if code == errno.EROFS else "permission denied"
+        return 2, f"{name}: expected a writable location, got {why}"
+    return None
+
+
+def _h5_name(text: str) -> str | None:
+    match = re.search(r"name = '([^']+)'", text)
+    return match.group(1) if match else None
