@@ -47,6 +47,7 @@ from ..atomic import write_text_atomic
 from ..config import BeamtimeConfig
 from ..errors import InputError
 from .fingerprint import derive_seed, file_stamp, fingerprint_of, inputs_text, stored_fingerprint
+from .lock import batch_lock, release_new_folder
 from .sample import (BlankJob, FitOptions, ReductionSettings, SampleJob, StandardJob, process_blank, process_sample,
                      process_standard, warm_up)
 from .scheduler import Task, TaskOutcome, open_runner
@@ -234,6 +235,8 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
         ``--overwrite``.
     """
     out = Path(options.outdir)
+    if isinstance(options.workers, bool) or not isinstance(options.workers, int) or options.workers < 1:
+        raise InputError(None, "--workers", "a positive integer", got=options.workers)
     if options.resume and options.overwrite:
         raise InputError(None, "--resume/--overwrite", "at most one of the two")
     if not options.dry_run and not (options.resume or options.overwrite) and _holds_results(out):
@@ -502,24 +505,36 @@ def run_batch(config: BeamtimeConfig, options: BatchOptions) -> dict[str, Any]:
         The summary: ``counts`` (samples, done, skipped, failed), ``samples``, ``blanks``,
         ``calibration``, ``series``, ``failed`` (name and reason of every failed task), ``exit_code``.
     """
+    if not options.dry_run:  # one batch per OUTDIR: the temporary files of a live run are never touched
+        outdir = Path(options.outdir)
+        created = not outdir.exists()
+        with batch_lock(outdir) as lock_path:
+            try:
+                plan = plan_batch(config, options)
+            except InputError:
+                if created:  # refused before any work: leave no folder behind
+                    release_new_folder(outdir, lock_path)
+                raise
+            return _run_locked(config, options, plan, outdir)
     plan = plan_batch(config, options)
-    if options.dry_run:
-        rows = plan.describe()
-        has_results = _holds_results(Path(options.outdir))
-        summary = {"dry_run": True, "beamtime": str(config.path), "outdir": str(options.outdir), "tasks": rows,
-                   "to_run": sum(r["status"] == "todo" for r in rows), "outdir_has_results": has_results,
-                   "refused": has_results and not (options.resume or options.overwrite)}
-        if summary["refused"]:  # the run would stop at its start: nothing runs, say what each flag would do
-            skip = sum(r["existing"] == "up-to-date" for r in rows)
-            for r in rows:
-                if r["status"] != "failed":
-                    r["status"] = "refused"
-            summary["to_run"] = 0
-            summary["note"] = (f"{options.outdir} holds results of an earlier batch: this run would be refused "
-                               f"(exit 2); with --resume {skip} task(s) would be skipped as up to date and the "
-                               f"others run; with --overwrite all {len(rows)} would run")
-        return summary
-    outdir = Path(options.outdir)
+    rows = plan.describe()
+    has_results = _holds_results(Path(options.outdir))
+    summary = {"dry_run": True, "beamtime": str(config.path), "outdir": str(options.outdir), "tasks": rows,
+               "to_run": sum(r["status"] == "todo" for r in rows), "outdir_has_results": has_results,
+               "refused": has_results and not (options.resume or options.overwrite)}
+    if summary["refused"]:  # the run would stop at its start: nothing runs, say what each flag would do
+        skip = sum(r["existing"] == "up-to-date" for r in rows)
+        for r in rows:
+            if r["status"] != "failed":
+                r["status"] = "refused"
+        summary["to_run"] = 0
+        summary["note"] = (f"{options.outdir} holds results of an earlier batch: this run would be refused "
+                           f"(exit 2); with --resume {skip} task(s) would be skipped as up to date and the "
+                           f"others run; with --overwrite all {len(rows)} would run")
+    return summary
+
+
+def _run_locked(config: BeamtimeConfig, options: BatchOptions, plan: BatchPlan, outdir: Path) -> dict[str, Any]:
     progress_wanted = sys.stderr.isatty() if options.progress is None else options.progress
     handlers = _setup_logging(outdir, progress_wanted)
     _remove_stale_temporaries(outdir)
