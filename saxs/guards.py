@@ -119,3 +119,32 @@ def file_system_error(exc: BaseException) -> tuple[int, str] | None:
 def _h5_name(text: str) -> str | None:
     match = re.search(r"name = '([^']+)'", text)
     return match.group(1) if match else None
+
+
+def check_curve(profile, file, *, role: str = "curve", need_signal: bool = True):
+    """Refuse a loaded curve with NaN/inf intensities or uncertainties, or (``need_signal``) with
+    no signal at all (every intensity zero); return it unchanged.
+
+    A curve written by ``saxs reduce`` or ID02's pipeline has its masked bins dropped, so a
+    non-finite value is damage, not a mask: subtracting, calibrating or fitting it would carry the
+    NaN into every result (or give chi2 = 0 for an all-zero curve) and still exit 0.
+
+    Raises
+    ------
+    InputError
+        ``"s.h5: I: expected finite intensities of the sample curve, got '3 of 400 bins NaN or inf,
+        the first at q = 0.512 1/nm'"``.
+    """
+    import numpy as np
+
+    q = np.asarray(profile.q_nm, dtype=float)
+    for field, values in (("I", profile.intensity), ("Idev", profile.sigma)):
+        values = np.asarray(values)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            what = "intensities" if field == "I" else "uncertainties"
+            raise InputError(file, field, f"finite {what} of the {role}", got=f"{int(bad.sum())} of {values.size} "
+                             f"bins NaN or inf, the first at q = {q[np.argmax(bad)]:.4g} 1/nm")
+    if need_signal and not np.any(np.asarray(profile.intensity) != 0):
+        raise InputError(file, "I", f"a {role} with some scattering", got=f"all {q.size} intensities zero")
+    return profile

@@ -92,13 +92,13 @@ def run(args) -> int:
     import mcfit
 
     from ..errors import InputError
-    from ..guards import check_output
+    from ..guards import check_curve, check_output
     from ..nxcansas import load_profile, write_nxcansas
     from ._common import emit_json
 
     log = logging.getLogger("saxs.fit")
     check_output(args.output, option="-o/--output", inputs=[("DATA", args.data)])
-    profile = load_profile(args.data, q_unit=args.q_unit)
+    profile = check_curve(load_profile(args.data, q_unit=args.q_unit), args.data, role="curve to fit")
     if args.contrast is not None and profile.intensity_unit != "1/cm":
         log.warning("%s: intensity is %s, not 1/cm: volume fractions are not absolute despite --contrast",
                     args.data, profile.intensity_unit)

@@ -135,7 +135,7 @@ def run(args) -> int:
 
     from ..absolute import load_calibration
     from ..errors import InputError
-    from ..guards import check_output
+    from ..guards import check_curve, check_output
     from ..nxcansas import write_nxcansas
     from ..subtract import subtract_blank
     from ._common import emit_json
@@ -150,6 +150,10 @@ def run(args) -> int:
     sample, s_screen, s_mon = load_measurement(args.sample, **opts)
     solvent, b_screen, b_mon = load_measurement(args.solvent, **opts)
     empty, e_screen, e_mon = (load_measurement(args.empty, **opts) if args.empty else (None, None, None))
+    check_curve(sample, args.sample, role="sample curve")
+    check_curve(solvent, args.solvent, role="solvent curve", need_signal=False)
+    if empty is not None:
+        check_curve(empty, args.empty, role="empty-capillary curve", need_signal=False)
     eb_mon = None
     if args.empty_beam:
         _, _, eb_mon = load_measurement(args.empty_beam, screen=False, q_unit=args.q_unit)

@@ -110,6 +110,9 @@ class LimaFile(RawFile):
             if not isinstance(data, h5py.Dataset) or data.ndim not in (2, 3):
                 raise InputError(self.path, data.name, "a dataset of shape (n_frames, ny, nx)",
                                  got=getattr(data, "shape", type(data).__name__))
+            if data.dtype.kind not in "iuf":  # complex or text frames: no counts (numpy would drop the imaginary part)
+                raise InputError(self.path, data.name, "detector counts (integer or float numbers)",
+                                 got=f"{data.dtype} values")
             if self._datasets and tuple(data.shape[-2:]) != tuple(self._datasets[0].shape[-2:]):
                 raise InputError(self.path, data.name, f"frames of shape {tuple(self._datasets[0].shape[-2:])}",
                                  got=tuple(data.shape[-2:]))
