@@ -56,6 +56,7 @@ def check_output(path, *, option: str, inputs: Iterable[tuple[str, object]] = ()
     out = Path(path)
     if out.is_dir():
         raise InputError(out, option, "a file name to write", got="an existing folder")
+    check_writable(out.parent, file=out, option=option)
     for what, given in inputs:
         if given is None:
             continue
@@ -74,7 +75,23 @@ def check_output_folder(path, *, option: str, inputs: Iterable[tuple[str, object
             raise InputError(out, option, f"an output folder (it is the {what} file)")
     if out.exists() and not out.is_dir():
         raise InputError(out, option, "an output folder", got="an existing file")
+    check_writable(out, file=out, option=option)
     return out
+
+
+def check_writable(folder, *, file, option: str) -> None:
+    """Refuse before any work when ``folder`` (or the nearest existing folder above it, where it
+    would be created) cannot be written: a read-only file system or no permission (exit 2)."""
+    here = Path(os.path.abspath(folder))
+    while not here.exists() and here != here.parent:
+        here = here.parent
+    if not here.is_dir():
+        raise InputError(file, option, "a path inside a folder", got=f"{here} is a file")
+    if os.access(here, os.W_OK | os.X_OK):
+        return
+    read_only = bool(os.statvfs(here).f_flag & os.ST_RDONLY)
+    raise InputError(file, option, "a writable folder", got=f"{here}: "
+                     + ("read-only file system" if read_only else "permission denied"))
 
 
 def _errno_of(exc: BaseException) -> int | None:
@@ -107,13 +124,21 @@ def file_system_error(exc: BaseException) -> tuple[int, str] | None:
         # h5py buries errors of a chained OSError; look one level down
         cause = exc.__cause__ or exc.__context__
         return file_system_error(cause) if isinstance(cause, OSError) else None
-    name = getattr(exc, "filename", None) or _h5_name(str(exc)) or "output"
+    name = _final_name(getattr(exc, "filename", None) or _h5_name(str(exc)) or "output")
     if code in DISK_FULL:
         return 1, f"{name}: no space left on device (the disk is full; nothing was written)"
     if code in NOT_WRITABLE:
         why = "read-only file system" if code == errno.EROFS else "permission denied"
         return 2, f"{name}: expected a writable location, got {why}"
     return None
+
+
+def _final_name(name) -> str:
+    """The file a temporary name of :func:`saxs.atomic.atomic_path` stands for (``.x.ab12cd34.h5.tmp`` -> ``x.h5``)."""
+    name = os.fspath(name)
+    folder, base = os.path.split(name)
+    match = re.fullmatch(r"\.(.+)\.[A-Za-z0-9_]{8}(\.[^.]*)?\.tmp", base)
+    return os.path.join(folder, match.group(1) + (match.group(2) or "")) if match else name
 
 
 def _h5_name(text: str) -> str | None:

@@ -27,7 +27,7 @@ import h5py
 import numpy as np
 
 from . import __version__
-from .atomic import atomic_path
+from .atomic import atomic_h5
 from .errors import InputError
 from .profile import Profile1D, SampleInfo, q_unit_factor
 
@@ -189,17 +189,16 @@ def write_nxcansas(
         default = names[0]
     if default not in names:
         raise ValueError(f"default entry {default!r} is not among the entries {names}")
-    with atomic_path(path) as tmp:
-        with h5py.File(tmp, "w") as f:
-            f.attrs["default"] = default
-            f.attrs["creator"] = f"saxs-insitu {__version__}"
-            f.attrs["file_name"] = Path(path).name
-            f.attrs["file_time"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-            f.attrs["NX_class"] = "NXroot"
-            for name, profile in entries:
-                write_sasentry(f, name, profile)
-            if extra is not None:
-                extra(f)
+    with atomic_h5(path) as f:
+        f.attrs["default"] = default
+        f.attrs["creator"] = f"saxs-insitu {__version__}"
+        f.attrs["file_name"] = Path(path).name
+        f.attrs["file_time"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        f.attrs["NX_class"] = "NXroot"
+        for name, profile in entries:
+            write_sasentry(f, name, profile)
+        if extra is not None:
+            extra(f)
     return Path(path)
 
 

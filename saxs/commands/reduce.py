@@ -73,7 +73,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..errors import InputError
-    from ..guards import check_output, check_output_folder
+    from ..guards import check_output, check_output_folder, file_system_error
     from ..id02 import list_scans
     from ..id02.probe import check_frames_decode
     from ..reduce import ReductionOptions, default_output_name, reduce_file, write_reduced
@@ -149,11 +149,18 @@ def run(args) -> int:
             failures.append({"input": str(path), "error": str(exc), "kind": "input"})
             print(f"saxs reduce: error: {exc}", file=sys.stderr)
         except Exception as exc:  # noqa: BLE001 - a batch records the failure and carries on
-            internal += 1
-            message = " ".join(str(exc).split()) or type(exc).__name__
-            failures.append({"input": str(path), "error": f"{type(exc).__name__}: {message}", "kind": "internal"})
-            print(f"saxs reduce: internal error on {path}: {type(exc).__name__}: {message}", file=sys.stderr)
-            log.debug("traceback", exc_info=True)
+            known = file_system_error(exc) if isinstance(exc, OSError) else None
+            if known is not None:  # a full disk (exit 1), a read-only folder (exit 2): one line
+                bad_input, internal = bad_input + (known[0] == 2), internal + (known[0] == 1)
+                failures.append({"input": str(path), "error": known[1],
+                                 "kind": "input" if known[0] == 2 else "internal"})
+                print(f"saxs reduce: error: {known[1]}", file=sys.stderr)
+            else:
+                internal += 1
+                message = " ".join(str(exc).split()) or type(exc).__name__
+                failures.append({"input": str(path), "error": f"{type(exc).__name__}: {message}", "kind": "internal"})
+                print(f"saxs reduce: internal error on {path}: {type(exc).__name__}: {message}", file=sys.stderr)
+                log.debug("traceback", exc_info=True)
         if progress is not None:
             progress.update(1)
     if progress is not None:
