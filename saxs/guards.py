@@ -173,3 +173,19 @@ def check_curve(profile, file, *, role: str = "curve", need_signal: bool = True)
     if need_signal and not np.any(np.asarray(profile.intensity) != 0):
         raise InputError(file, "I", f"a {role} with some scattering", got=f"all {q.size} intensities zero")
     return profile
+
+
+def missing_file_reason(path) -> str:
+    """Why ``path`` is not a readable file, in words: "a folder", "a symbolic link loop",
+    "a broken symbolic link", or "no such file"."""
+    path = Path(path)
+    if path.is_dir():
+        return "a folder"
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True)
+        except RuntimeError:
+            return "a symbolic link loop"
+        except OSError as exc:
+            return "a symbolic link loop" if exc.errno == errno.ELOOP else "a broken symbolic link"
+    return "no such file"

@@ -29,6 +29,7 @@ import numpy as np
 from . import __version__
 from .atomic import atomic_h5
 from .errors import InputError
+from .guards import missing_file_reason
 from .profile import Profile1D, SampleInfo, q_unit_factor
 
 
@@ -333,8 +334,8 @@ def load_profile(path, *, q_unit: str | None = None, entry: str | None = None) -
     from .textio import read_text_profile
 
     path = Path(path)
-    if not path.exists():
-        raise InputError(path, "file", "an existing data file", got="no such file")
+    if not path.is_file():
+        raise InputError(path, "file", "an existing data file", got=missing_file_reason(path))
     if h5py.is_hdf5(path):
         from .id02.processed import is_processed_file, load_processed_average
 

@@ -61,6 +61,11 @@ def run(args) -> int:
         raise InputError(None, "--max-rings", "at least 3", got=args.max_rings)
     if args.pixel_um is not None and not args.pixel_um > 0:
         raise InputError(None, "--pixel-um", "a positive pixel size", got=args.pixel_um)
+    from pyFAI.calibrant import CALIBRANT_FACTORY
+
+    if args.calibrant not in CALIBRANT_FACTORY:
+        raise InputError(None, "--calibrant", f"a pyFAI calibrant name ({', '.join(sorted(CALIBRANT_FACTORY.keys()))})",
+                         got=args.calibrant)
     output = check_output(args.output, option="-o/--output", inputs=[("FRAME", args.frame)])
     report = Path(args.report) if args.report else output.with_suffix(".report.txt")
     figure = None if args.no_figure else (Path(args.figure) if args.figure else output.with_suffix(".png"))

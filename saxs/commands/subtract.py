@@ -74,14 +74,15 @@ def load_measurement(path, *, screen: bool = True, alpha: float = 1e-3, error_mo
     import numpy as np
 
     from ..errors import InputError
+    from ..guards import missing_file_reason
     from ..nxcansas import list_entries, load_profile
     from ..reduce import AVERAGE_ENTRY, read_reduced
     from ..screen import average_frames, screen_frames
     from ..transmission import monitors_from_provenance
 
     path = Path(path)
-    if not path.exists():
-        raise InputError(path, "file", "an existing reduced file", got="no such file")
+    if not path.is_file():
+        raise InputError(path, "file", "an existing reduced file", got=missing_file_reason(path))
     if h5py.is_hdf5(path) and AVERAGE_ENTRY in list_entries(path):
         reduced = read_reduced(path)
         frames = list(reduced.frames)

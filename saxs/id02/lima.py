@@ -147,6 +147,9 @@ class LimaFile(RawFile):
             raise InputError(self.path, f"{data.name}[{index}]", "a readable frame "
                              "(bitshuffle-LZ4 through hdf5plugin)", got=short_error(exc)) from exc
         crumbs.doing("")
+        if raw.dtype.kind == "f" and not np.isfinite(raw).any():  # not a mask: the frame holds no numbers
+            raise InputError(self.path, f"{data.name}[{index}]", "a frame with finite pixel values",
+                             got=f"all {raw.size} pixels NaN or inf")
         return np.asarray(raw, dtype=np.float64)
 
     def _acquisition_exposure(self) -> float | None:
@@ -176,7 +179,9 @@ class LimaFile(RawFile):
         self.companions = (expected,)
         rows = scalers.values.shape[0]
         if rows != self.n_frames:
-            raise InputError(expected, "HS32V", f"{self.n_frames} rows, one per frame of {self.path}",
+            flat = [d.name for d in self._datasets if d.ndim == 2]
+            hint = f" (its frames dataset {flat[0]} is 2-D, shape {self._datasets[0].shape}: one frame)" if flat else ""
+            raise InputError(expected, "HS32V", f"{self.n_frames} rows, one per frame of {self.path}{hint}",
                              got=f"{rows} rows")
         out = {}
         for key in ("HSI0", "HSI1"):

@@ -46,6 +46,7 @@ from .. import __version__
 from ..atomic import write_text_atomic
 from ..config import BeamtimeConfig
 from ..errors import InputError
+from ..guards import missing_file_reason
 from .fingerprint import derive_seed, file_stamp, fingerprint_of, inputs_text, stored_fingerprint
 from .lock import batch_lock, release_new_folder
 from .sample import (BlankJob, FitOptions, ReductionSettings, SampleJob, StandardJob, process_blank, process_sample,
@@ -311,8 +312,12 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
         files = config.resolve(sample.files)
         blank_tasks = [plan.blanks[b] for b in sample.blanks]
         broken = [t for t in blank_tasks if t.status == "failed"]
+        unreadable = [f for f in files if not f.is_file()]  # a symbolic link loop, a folder: this sample only
         if not files:
             task.status, task.reason = "failed", f"no raw file matches samples.{sample.name}.files {list(sample.files)}"
+        elif unreadable:
+            task.status, task.reason = "failed", (f"{unreadable[0]} (matched by samples.{sample.name}.files) is "
+                                                  f"{missing_file_reason(unreadable[0])}, not a raw file")
         elif broken:
             task.status, task.reason = "failed", f"blank '{broken[0].name}' failed: {broken[0].reason}"
         elif plan.standard is not None and plan.standard.status == "failed":
