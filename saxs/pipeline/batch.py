@@ -49,6 +49,7 @@ from ..errors import InputError
 from ..guards import missing_file_reason
 from .fingerprint import derive_seed, file_stamp, fingerprint_of, inputs_text, stored_fingerprint
 from .lock import batch_lock, release_new_folder
+from .reports import load_report, save_report
 from .sample import (BlankJob, FitOptions, ReductionSettings, SampleJob, StandardJob, process_blank, process_sample,
                      process_standard, warm_up)
 from .scheduler import Task, TaskOutcome, open_runner
@@ -219,7 +220,7 @@ def _status(task: PlannedTask, options: BatchOptions, extra_outputs=()) -> None:
         return
     if Path(task.output).exists():
         current = stored_fingerprint(task.output) == task.fingerprint and all(
-            Path(p).is_file() for p in extra_outputs)
+            Path(p).is_file() for p in extra_outputs) and load_report(task.output, task.fingerprint) is not None
         task.existing = "up-to-date" if current else "outdated"
     if options.resume and task.existing == "up-to-date":
         task.status = "up-to-date"
@@ -482,14 +483,16 @@ def _run_phase(runner, tasks: list[PlannedTask], func, progress, results: dict[s
             results[t.key] = {"status": "failed", "reason": t.reason}
             log.warning("%s not run: %s", t.key, t.reason)
             continue
-        if t.status == "up-to-date":
-            results[t.key] = {"status": "skipped", "reason": "up to date (--resume)"}
+        if t.status == "up-to-date":  # its report read back: the summary says what an uninterrupted run says
+            results[t.key] = {"status": "skipped", "reason": "up to date (--resume)",
+                              **load_report(t.output, t.fingerprint)}
             log.info("%s up to date, skipped", t.key)
             continue
         to_run.append(t)
     for t, outcome in zip(to_run, runner.run([Task(t.key, func, (t.job,)) for t in to_run], on_done=progress)):
         if outcome.ok:
             results[t.key] = {"status": "done", **outcome.value, "seconds": outcome.seconds, "worker": outcome.worker}
+            save_report(t.output, t.fingerprint, outcome.value)
         else:
             t.status, t.reason = "failed", outcome.failure.reason
             results[t.key] = {"status": "failed", "reason": outcome.failure.reason, "worker": outcome.worker}
@@ -605,7 +608,7 @@ def _summary(plan: BatchPlan, results, series_jobs, outcomes, started_at, elapse
     samples = []
     for name, task in plan.samples.items():
         r = dict(results.get(task.key, {"status": task.status, "reason": task.reason}))
-        if r["status"] == "skipped":
+        if r["status"] == "skipped" and "output" not in r:  # no report kept (not reached: such tasks rerun)
             r.update(_skipped_sample_report(task))
         r.setdefault("name", name)
         r.setdefault("output", task.output if r["status"] != "failed" else None)

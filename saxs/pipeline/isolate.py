@@ -54,9 +54,35 @@ class Died:
         return f"exit code {self.exitcode}"
 
 
+def _die_with_parent() -> None:
+    """End this worker when its parent ends, even by SIGKILL: an orphan would go on writing into
+    an OUTDIR whose lock has been released (Linux: PR_SET_PDEATHSIG; elsewhere a watchdog thread)."""
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:  # 1 = PR_SET_PDEATHSIG
+            if os.getppid() != parent:  # the parent died before the call
+                os._exit(1)
+            return
+    except (OSError, AttributeError):
+        pass
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="saxs-parent-watch").start()
+
+
 def _worker_main(conn, slot, warmup) -> None:
     """Body of one worker: run ``func(item)`` for each ``(func, item)`` received, send the result."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _die_with_parent()
     crumbs.install(slot)
     if warmup is not None:
         warmup()
