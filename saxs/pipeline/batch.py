@@ -489,10 +489,16 @@ def _run_phase(runner, tasks: list[PlannedTask], func, progress, results: dict[s
             log.info("%s up to date, skipped", t.key)
             continue
         to_run.append(t)
-    for t, outcome in zip(to_run, runner.run([Task(t.key, func, (t.job,)) for t in to_run], on_done=progress)):
+    planned = {t.key: t for t in to_run}
+
+    def done(outcome: TaskOutcome) -> None:  # as each task ends: its report kept at once, for --resume
+        if outcome.ok:
+            save_report(planned[outcome.key].output, planned[outcome.key].fingerprint, outcome.value)
+        progress(outcome)
+
+    for t, outcome in zip(to_run, runner.run([Task(t.key, func, (t.job,)) for t in to_run], on_done=done)):
         if outcome.ok:
             results[t.key] = {"status": "done", **outcome.value, "seconds": outcome.seconds, "worker": outcome.worker}
-            save_report(t.output, t.fingerprint, outcome.value)
         else:
             t.status, t.reason = "failed", outcome.failure.reason
             results[t.key] = {"status": "failed", "reason": outcome.failure.reason, "worker": outcome.worker}

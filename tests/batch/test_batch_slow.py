@@ -149,9 +149,10 @@ def test_process_pool_gives_identical_outputs(small_beamtime, reference, tmp_pat
 
 
 def _complete(out):
-    """Samples whose result file and both figures exist (what --resume may skip)."""
+    """Samples whose result file and kept report exist (what --resume may skip: the parent writes the
+    report last, after the worker wrote the file and its figures)."""
     return [p.stem for p in sorted((out / "samples").glob("*.h5"))
-            if all((out / "figures" / f"{p.stem}_{k}.png").exists() for k in ("fit", "distribution"))]
+            if (out / "samples" / f".{p.stem}.report.json").exists()]
 
 
 def _first_blank(out):
