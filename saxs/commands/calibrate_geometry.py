@@ -54,9 +54,11 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from ..errors import InputError
     from ..guards import check_output
+    from ..limits import check_limit
     from ..geomcal import (QualityLimits, calibrate_geometry, read_calibrant_frame, save_figure, summary_dict,
                            write_poni, write_report)
 
+    check_limit("max_rings", args.max_rings)
     if args.max_rings is not None and args.max_rings < 3:
         raise InputError(None, "--max-rings", "at least 3", got=args.max_rings)
     if args.pixel_um is not None and not args.pixel_um > 0:

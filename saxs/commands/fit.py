@@ -93,12 +93,16 @@ def run(args) -> int:
 
     from ..errors import InputError
     from ..guards import check_curve, check_output
+    from ..limits import check_fit_memory, check_limit
     from ..nxcansas import load_profile, write_nxcansas
     from ._common import emit_json
 
     log = logging.getLogger("saxs.fit")
+    for name in ("contributions", "repetitions", "bins", "max_steps", "extra_steps", "q_bins"):
+        check_limit(name, getattr(args, name))
     check_output(args.output, option="-o/--output", inputs=[("DATA", args.data)])
     profile = check_curve(load_profile(args.data, q_unit=args.q_unit), args.data, role="curve to fit")
+    check_fit_memory(args.contributions, profile.q_nm.size, file=args.data)
     if args.contrast is not None and profile.intensity_unit != "1/cm":
         log.warning("%s: intensity is %s, not 1/cm: volume fractions are not absolute despite --contrast",
                     args.data, profile.intensity_unit)

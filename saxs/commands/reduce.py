@@ -74,12 +74,14 @@ def run(args) -> int:
 
     from ..errors import InputError
     from ..guards import check_output, check_output_folder, file_system_error
+    from ..limits import check_limit
     from ..id02 import list_scans
     from ..id02.probe import check_frames_decode
     from ..reduce import ReductionOptions, default_output_name, reduce_file, write_reduced
     from ._common import emit_json
 
     log = logging.getLogger("saxs.reduce")
+    check_limit("npt", args.npt)
     options = ReductionOptions(
         poni=args.poni, mask=args.mask, dark=args.dark, flat=args.flat, npt=args.npt,
         polarization_factor=args.polarization, normalize=args.normalize, i0=args.i0, i1=args.i1,
