@@ -439,7 +439,8 @@ def _teardown_logging(handlers) -> None:
 
 def _remove_stale_temporaries(outdir: Path) -> None:
     """Delete temporary files (``.*.tmp``) an interrupted batch left in OUTDIR's result folders."""
-    for sub in ("blanks", "calibration", "samples", "series", "figures", "."):
+    subs = ("blanks", "calibration", "samples", "series", "figures")
+    for sub in subs + (".",) + tuple(f".reports/{s}" for s in subs):
         folder = outdir / sub
         if folder.is_dir():
             for tmp in folder.glob(".*.tmp"):

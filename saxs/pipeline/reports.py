@@ -2,7 +2,7 @@
 
 A task's report (frames used, peaks, phase, warnings, the calibration factor...) is what the
 summary shows of it. A resumed run skips up-to-date tasks; their reports are read back from
-``.<output stem>.report.json`` next to the output (written by the parent process, atomically,
+``OUTDIR/.reports/<folder>/<name>.json`` (written by the parent process, atomically,
 right after the task), so that the summary of a resumed run equals that of an uninterrupted one
 apart from what describes the run itself (status, timings, workers). A task whose report file is
 missing (a run killed between the two writes, or results of an older version) is redone.
@@ -21,9 +21,10 @@ RUN_KEYS = ("status", "reason", "seconds", "worker", "pid", "timings_s")
 
 
 def report_path(output) -> Path:
-    """Where the report of the task writing ``output`` is kept."""
+    """Where the report of the task writing ``output`` (``OUTDIR/<folder>/<name>.h5``) is kept:
+    ``OUTDIR/.reports/<folder>/<name>.json``, out of the result folders' way."""
     output = Path(output)
-    return output.with_name(f".{output.stem}.report.json")
+    return output.parent.parent / ".reports" / output.parent.name / f"{output.stem}.json"
 
 
 def save_report(output, fingerprint: str, report: dict[str, Any]) -> None:

@@ -152,7 +152,7 @@ def _complete(out):
     """Samples whose result file and kept report exist (what --resume may skip: the parent writes the
     report last, after the worker wrote the file and its figures)."""
     return [p.stem for p in sorted((out / "samples").glob("*.h5"))
-            if (out / "samples" / f".{p.stem}.report.json").exists()]
+            if (out / ".reports" / "samples" / f"{p.stem}.json").exists()]
 
 
 def _first_blank(out):

@@ -27,7 +27,7 @@ def test_resumed_summary_equals_uninterrupted(small_beamtime, tmp_path):
         assert key in again["calibration"], key
     assert comparable_summary(resumed) == uninterrupted
     # a report kept for other inputs is not used: the task is redone
-    report = resumed / "samples" / ".precursor_T025.report.json"
+    report = resumed / ".reports" / "samples" / "precursor_T025.json"
     report.write_text(report.read_text().replace('"fingerprint": "', '"fingerprint": "x'))
     code, third = run_batch(small_beamtime, "-o", resumed, "--only", *ONLY, "--resume")
     assert {s["name"]: s["status"] for s in third["samples"]} == {"cdse_T200": "skipped", "precursor_T025": "done"}
