@@ -44,7 +44,7 @@ def corrupted(clean_run, request):
 
 
 @pytest.mark.parametrize(("corrupted", "workers"), [
-    ("random", 1), ("random", 2),
+    ("random", 1), pytest.param("random", 2, marks=pytest.mark.slow),
     pytest.param("zeros", 1, marks=pytest.mark.slow), pytest.param("bitflips", 2, marks=pytest.mark.slow)],
                          indirect=["corrupted"])
 def test_corrupted_chunk_fails_its_sample_alone(clean_run, corrupted, tmp_path, workers):
