@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from . import crumbs
+
 
 @contextlib.contextmanager
 def atomic_path(final_path, *, suffix: str | None = None):
@@ -35,18 +37,24 @@ def atomic_path(final_path, *, suffix: str | None = None):
     fd, tmp_name = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=f"{suffix}.tmp", dir=final.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    crumbs.add_temp(tmp)  # a worker that dies in native code leaves it to its parent to remove
     # mkstemp creates the file 0600; give the result the permissions a plain open() would have,
     # so colleagues on a shared beamline account can read it.
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)
     try:
-        yield tmp
+        try:
+            yield tmp
+        except OSError as exc:
+            raise _named(exc, final) from exc
         os.replace(tmp, final)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
+    finally:
+        crumbs.discard_temp(tmp)
 
 
 def write_text_atomic(final_path, text: str) -> Path:
@@ -54,3 +62,41 @@ def write_text_atomic(final_path, text: str) -> Path:
     with atomic_path(final_path) as tmp:
         tmp.write_text(text)
     return Path(final_path)
+
+
+def _named(exc: OSError, final: Path) -> OSError:
+    """The error again, naming the final file instead of the temporary one (or none: h5py)."""
+    code = exc.errno
+    if not code:
+        import re
+
+        match = re.search(r"errno = (\d+)", str(exc))
+        code = int(match.group(1)) if match else None
+    if code is None:
+        return exc
+    return OSError(code, os.strerror(code), str(final))
+
+
+@contextlib.contextmanager
+def atomic_h5(final_path):
+    """Yield a new HDF5 file (h5py, in memory) that appears complete at ``final_path`` on success.
+
+    The file is built in memory and its bytes written with plain writes: a full disk is then an
+    ordinary ``OSError`` (ENOSPC) naming the file, never a failure inside HDF5's own writes (which
+    leaves the library in a state that crashes the interpreter at exit). Results files here are
+    at most a few MB.
+
+    Examples
+    --------
+    >>> with atomic_h5("out.h5") as f:            # doctest: +SKIP
+    ...     f["x"] = 1
+    """
+    import h5py
+
+    with atomic_path(final_path) as tmp:
+        with h5py.File(tmp, "w", driver="core", backing_store=False) as f:
+            yield f
+            f.flush()
+            image = f.id.get_file_image()
+        with open(tmp, "wb") as handle:
+            handle.write(image)

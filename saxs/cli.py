@@ -56,16 +56,28 @@ def main(argv=None) -> int:
     except InputError as exc:
         print(f"saxs {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a full disk, a read-only folder: one line, no traceback
+        from .guards import file_system_error
+
+        known = None if args.traceback else file_system_error(exc)
+        if known is None:
+            return _internal(args, exc)
+        print(f"saxs {args.command}: error: {known[1]}", file=sys.stderr)
+        return known[0]
     except KeyboardInterrupt:
         print(f"saxs {args.command}: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the one place that turns crashes into exit code 1
-        if args.traceback:
-            raise
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        print(f"saxs {args.command}: internal error: {type(exc).__name__}: {message} "
-              "(run with --traceback for details)", file=sys.stderr)
-        return 1
+        return _internal(args, exc)
+
+
+def _internal(args, exc: BaseException) -> int:
+    if args.traceback:
+        raise exc
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    print(f"saxs {args.command}: internal error: {type(exc).__name__}: {message} "
+          "(run with --traceback for details)", file=sys.stderr)
+    return 1
 
 
 def console_main() -> None:

@@ -91,6 +91,7 @@ from typing import Any, Callable, Mapping
 
 from . import defaults
 from .errors import InputError
+from .limits import LIMITS
 
 #: The beamtime file version this code writes and reads natively.
 CURRENT_VERSION = 1
@@ -456,6 +457,8 @@ class _Table:
             raise self.error(name, "an integer", got=value)
         if minimum is not None and value < minimum:
             raise self.error(name, f"an integer >= {minimum}", got=value)
+        if name in LIMITS and value > LIMITS[name][0]:
+            raise self.error(name, f"an integer <= {LIMITS[name][0]:,} ({LIMITS[name][1]})", got=value)
         return value
 
     def number(self, name: str, default: float | None, *, positive: bool = False) -> float | None:

@@ -27,8 +27,9 @@ import h5py
 import numpy as np
 
 from . import __version__
-from .atomic import atomic_path
+from .atomic import atomic_h5
 from .errors import InputError
+from .guards import missing_file_reason
 from .profile import Profile1D, SampleInfo, q_unit_factor
 
 
@@ -196,17 +197,16 @@ def write_nxcansas(
         default = names[0]
     if default not in names:
         raise ValueError(f"default entry {default!r} is not among the entries {names}")
-    with atomic_path(path) as tmp:
-        with h5py.File(tmp, "w") as f:
-            f.attrs["default"] = default
-            f.attrs["creator"] = f"saxs-insitu {__version__}"
-            f.attrs["file_name"] = Path(path).name
-            f.attrs["file_time"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-            f.attrs["NX_class"] = "NXroot"
-            for name, profile in entries:
-                write_sasentry(f, name, profile)
-            if extra is not None:
-                extra(f)
+    with atomic_h5(path) as f:
+        f.attrs["default"] = default
+        f.attrs["creator"] = f"saxs-insitu {__version__}"
+        f.attrs["file_name"] = Path(path).name
+        f.attrs["file_time"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        f.attrs["NX_class"] = "NXroot"
+        for name, profile in entries:
+            write_sasentry(f, name, profile)
+        if extra is not None:
+            extra(f)
     return Path(path)
 
 
@@ -363,8 +363,8 @@ def load_profile(path, *, q_unit: str | None = None, entry: str | None = None) -
     from .textio import read_text_profile
 
     path = Path(path)
-    if not path.exists():
-        raise InputError(path, "file", "an existing data file", got="no such file")
+    if not path.is_file():
+        raise InputError(path, "file", "an existing data file", got=missing_file_reason(path))
     if h5py.is_hdf5(path):
         from .id02.processed import is_processed_file, load_processed_average
 

@@ -179,23 +179,22 @@ def write_series(result: SeriesResult, path, *, inputs=()) -> Path:
     import h5py
 
     from . import __version__
-    from .atomic import atomic_path
+    from .atomic import atomic_h5
 
-    with atomic_path(path) as tmp:
-        with h5py.File(tmp, "w") as f:
-            f.attrs["NX_class"] = "NXroot"
-            f.attrs["default"] = "series"
-            f.attrs["creator"] = f"saxs-insitu {__version__}"
-            entry = f.create_group("series")
-            entry.attrs["NX_class"] = "NXentry"
-            entry.attrs["default"] = "steps"
-            entry["title"] = "quantized radius steps across a series"
-            if result.series_key is not None:
-                entry["series_key"] = result.series_key
-            if inputs:
-                entry["inputs"] = np.array([os.fspath(p) for p in inputs], dtype=h5py.string_dtype())
-            result.to_hdf5(entry.create_group("steps"))
-            _write_size_image(entry, result)
+    with atomic_h5(path) as f:
+        f.attrs["NX_class"] = "NXroot"
+        f.attrs["default"] = "series"
+        f.attrs["creator"] = f"saxs-insitu {__version__}"
+        entry = f.create_group("series")
+        entry.attrs["NX_class"] = "NXentry"
+        entry.attrs["default"] = "steps"
+        entry["title"] = "quantized radius steps across a series"
+        if result.series_key is not None:
+            entry["series_key"] = result.series_key
+        if inputs:
+            entry["inputs"] = np.array([os.fspath(p) for p in inputs], dtype=h5py.string_dtype())
+        result.to_hdf5(entry.create_group("steps"))
+        _write_size_image(entry, result)
     return Path(path)
 
 

@@ -31,7 +31,7 @@ from typing import Sequence
 import numpy as np
 
 from .. import __version__
-from ..atomic import atomic_path
+from ..atomic import atomic_h5
 from .indexing import Phase
 from .peaks import PeakSearch
 from .tracking import Track
@@ -75,66 +75,65 @@ def write_peaks_h5(
     if len(searches) != len(phases):
         raise ValueError("searches and phases must have the same length")
     files = [s.source or "" for s in searches] if files is None else list(files)
-    with atomic_path(path) as tmp:
-        with h5py.File(tmp, "w") as f:
-            f.attrs["NX_class"] = "NXroot"
-            f.attrs["creator"] = f"saxs-insitu {__version__}"
-            f.attrs["default"] = "peaks"
-            g = f.create_group("peaks")
-            g.attrs["NX_class"] = "NXentry"  # the root @default names it: NXroot -> NXentry -> NXdata
-            g.create_dataset("program", data="saxs-insitu peaks")
-            g.create_dataset("version", data=__version__)
-            g.create_dataset("date", data=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
-            if series_key is not None:
-                g.create_dataset("series_key", data=series_key)
-            if searches:
-                st = g.create_group("settings")
-                st.attrs["NX_class"] = "NXcollection"
-                settings = searches[0].settings
-                for name in settings.__dataclass_fields__:
-                    st.create_dataset(name, data=np.asarray(getattr(settings, name), dtype=float))
-            for k, (search, phase, name) in enumerate(zip(searches, phases, files)):
-                fg = g.create_group(f"file_{k:03d}")
-                fg.attrs["NX_class"] = "NXcollection"
-                fg.attrs["file"] = str(name)
-                fg.attrs["n_peaks"] = len(search.peaks)
-                pg = fg.create_group("peaks")
-                pg.attrs["NX_class"] = "NXcollection"
-                for col in _PEAK_COLUMNS:
-                    pg.create_dataset(col, data=np.array([getattr(p, col) for p in search.peaks], dtype=float))
-                if phase is not None:
-                    ph = fg.create_group("phase")
-                    ph.attrs["NX_class"] = "NXcollection"
-                    ph.create_dataset("type", data=phase.type)
-                    for col in ("d_nm", "d_nm_std", "q1_nm", "score", "reduced_chi2"):
-                        ph.create_dataset(col, data=float(getattr(phase, col)))
-                    ph.create_dataset("orders", data=np.array(phase.orders, dtype=np.int64))
-                    ph.create_dataset("indexed_q_nm", data=np.array(phase.indexed_q_nm, dtype=float))
-                    ph.create_dataset("unexplained_q_nm", data=np.array(phase.unexplained_q_nm, dtype=float))
-                bm = fg.create_group("broad_maxima")
-                bm.attrs["NX_class"] = "NXcollection"
-                for col in ("q_nm", "prominence_ln", "significance"):
-                    bm.create_dataset(col, data=np.array([getattr(b, col) for b in search.broad_maxima], dtype=float))
-                bg = fg.create_group("background")
-                bg.attrs["NX_class"] = "NXdata"
-                bg.attrs["signal"] = "I"
-                bg.attrs["axes"] = "q_nm"
-                bg.create_dataset("q_nm", data=search.q_nm).attrs["units"] = "1/nm"
-                bg.create_dataset("I", data=search.background)
-            tg = g.create_group("tracks")
-            tg.attrs["NX_class"] = "NXcollection"
-            for k, track in enumerate(tracks):
-                t = tg.create_group(f"track_{k:03d}")
-                t.attrs["NX_class"] = "NXcollection"
-                t.create_dataset("q_nm", data=track.q_nm)
-                t.create_dataset("fwhm_nm", data=track.fwhm_nm)
-                t.create_dataset("values", data=np.array(track.values, dtype=float))
-                t.create_dataset("area", data=np.array(track.area, dtype=float))
-                t.create_dataset("area_std", data=np.array(track.area_std, dtype=float))
-                t.create_dataset("present", data=np.array(track.present, dtype=bool))
-                ds = t.create_dataset("vanishes_at", data=np.nan if track.vanishes_at is None else track.vanishes_at)
-                ds.attrs["defined"] = track.vanishes_at is not None
-            _default_plot(g, searches, tracks, series_key)
+    with atomic_h5(path) as f:
+        f.attrs["NX_class"] = "NXroot"
+        f.attrs["creator"] = f"saxs-insitu {__version__}"
+        f.attrs["default"] = "peaks"
+        g = f.create_group("peaks")
+        g.attrs["NX_class"] = "NXentry"  # the root @default names it: NXroot -> NXentry -> NXdata
+        g.create_dataset("program", data="saxs-insitu peaks")
+        g.create_dataset("version", data=__version__)
+        g.create_dataset("date", data=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+        if series_key is not None:
+            g.create_dataset("series_key", data=series_key)
+        if searches:
+            st = g.create_group("settings")
+            st.attrs["NX_class"] = "NXcollection"
+            settings = searches[0].settings
+            for name in settings.__dataclass_fields__:
+                st.create_dataset(name, data=np.asarray(getattr(settings, name), dtype=float))
+        for k, (search, phase, name) in enumerate(zip(searches, phases, files)):
+            fg = g.create_group(f"file_{k:03d}")
+            fg.attrs["NX_class"] = "NXcollection"
+            fg.attrs["file"] = str(name)
+            fg.attrs["n_peaks"] = len(search.peaks)
+            pg = fg.create_group("peaks")
+            pg.attrs["NX_class"] = "NXcollection"
+            for col in _PEAK_COLUMNS:
+                pg.create_dataset(col, data=np.array([getattr(p, col) for p in search.peaks], dtype=float))
+            if phase is not None:
+                ph = fg.create_group("phase")
+                ph.attrs["NX_class"] = "NXcollection"
+                ph.create_dataset("type", data=phase.type)
+                for col in ("d_nm", "d_nm_std", "q1_nm", "score", "reduced_chi2"):
+                    ph.create_dataset(col, data=float(getattr(phase, col)))
+                ph.create_dataset("orders", data=np.array(phase.orders, dtype=np.int64))
+                ph.create_dataset("indexed_q_nm", data=np.array(phase.indexed_q_nm, dtype=float))
+                ph.create_dataset("unexplained_q_nm", data=np.array(phase.unexplained_q_nm, dtype=float))
+            bm = fg.create_group("broad_maxima")
+            bm.attrs["NX_class"] = "NXcollection"
+            for col in ("q_nm", "prominence_ln", "significance"):
+                bm.create_dataset(col, data=np.array([getattr(b, col) for b in search.broad_maxima], dtype=float))
+            bg = fg.create_group("background")
+            bg.attrs["NX_class"] = "NXdata"
+            bg.attrs["signal"] = "I"
+            bg.attrs["axes"] = "q_nm"
+            bg.create_dataset("q_nm", data=search.q_nm).attrs["units"] = "1/nm"
+            bg.create_dataset("I", data=search.background)
+        tg = g.create_group("tracks")
+        tg.attrs["NX_class"] = "NXcollection"
+        for k, track in enumerate(tracks):
+            t = tg.create_group(f"track_{k:03d}")
+            t.attrs["NX_class"] = "NXcollection"
+            t.create_dataset("q_nm", data=track.q_nm)
+            t.create_dataset("fwhm_nm", data=track.fwhm_nm)
+            t.create_dataset("values", data=np.array(track.values, dtype=float))
+            t.create_dataset("area", data=np.array(track.area, dtype=float))
+            t.create_dataset("area_std", data=np.array(track.area_std, dtype=float))
+            t.create_dataset("present", data=np.array(track.present, dtype=bool))
+            ds = t.create_dataset("vanishes_at", data=np.nan if track.vanishes_at is None else track.vanishes_at)
+            ds.attrs["defined"] = track.vanishes_at is not None
+        _default_plot(g, searches, tracks, series_key)
     return Path(path)
 
 

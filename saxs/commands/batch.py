@@ -63,12 +63,14 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..config import load_beamtime
+    from ..guards import check_output_folder
     from ..pipeline.batch import BatchOptions, run_batch
     from ..pipeline.scheduler import parse_scheduler
 
     config_path = Path(args.config)
     if not config_path.is_absolute():
         config_path = Path(args.beamtime_dir) / config_path
+    check_output_folder(args.outdir, option="-o/--outdir", inputs=[("beamtime", config_path)])
     config = load_beamtime(config_path)
     import os
 

@@ -48,15 +48,21 @@ def run(args) -> int:
 
     from ..absolute import calibrate_absolute, save_calibration
     from ..errors import InputError
+    from ..guards import check_curve, check_output
     from ._common import emit_json
     from .subtract import load_measurement, transmission_for
 
     if args.thickness_mm is None:
         raise InputError(args.standard_file, "--thickness-mm", "the thickness of the standard in mm "
                          "(1.055 for the SRM 3600 coupon)")
+    check_output(args.output, option="-o/--output", inputs=[
+        ("STANDARD", args.standard_file), ("--empty", args.empty), ("--empty-beam", args.empty_beam)])
     opts = dict(screen=not args.no_screen, q_unit=args.q_unit)
     standard, s_screen, s_mon = load_measurement(args.standard_file, **opts)
     empty, e_screen, e_mon = load_measurement(args.empty, **opts) if args.empty else (None, None, None)
+    check_curve(standard, args.standard_file, role="standard's curve")
+    if empty is not None:
+        check_curve(empty, args.empty, role="empty cell's curve", need_signal=False)
     eb_mon = None
     if args.empty_beam:
         _, _, eb_mon = load_measurement(args.empty_beam, screen=False, q_unit=args.q_unit)

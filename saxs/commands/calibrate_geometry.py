@@ -53,16 +53,28 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from ..errors import InputError
+    from ..guards import check_output
+    from ..limits import check_limit
     from ..geomcal import (QualityLimits, calibrate_geometry, read_calibrant_frame, save_figure, summary_dict,
                            write_poni, write_report)
 
+    check_limit("max_rings", args.max_rings)
     if args.max_rings is not None and args.max_rings < 3:
         raise InputError(None, "--max-rings", "at least 3", got=args.max_rings)
     if args.pixel_um is not None and not args.pixel_um > 0:
         raise InputError(None, "--pixel-um", "a positive pixel size", got=args.pixel_um)
-    output = Path(args.output)
+    from pyFAI.calibrant import CALIBRANT_FACTORY
+
+    if args.calibrant not in CALIBRANT_FACTORY:
+        raise InputError(None, "--calibrant", f"a pyFAI calibrant name ({', '.join(sorted(CALIBRANT_FACTORY.keys()))})",
+                         got=args.calibrant)
+    output = check_output(args.output, option="-o/--output", inputs=[("FRAME", args.frame)])
     report = Path(args.report) if args.report else output.with_suffix(".report.txt")
     figure = None if args.no_figure else (Path(args.figure) if args.figure else output.with_suffix(".png"))
+    check_output(report, option="--report", inputs=[("FRAME", args.frame), ("-o/--output", output)])
+    if figure is not None:
+        check_output(figure, option="--figure", inputs=[("FRAME", args.frame), ("-o/--output", output),
+                                                         ("--report", report)])
     frame = read_calibrant_frame(args.frame, dataset=args.dataset, frame_index=args.frame_index)
     calibration = calibrate_geometry(
         frame, calibrant=args.calibrant, wavelength_nm=args.wavelength_nm, distance_mm=args.distance_mm,

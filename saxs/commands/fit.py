@@ -99,12 +99,18 @@ def run(args) -> int:
     import mcfit
 
     from ..errors import InputError
+    from ..guards import check_curve, check_output
+    from ..limits import check_fit_memory, check_limit
     from ..nxcansas import load_profile, write_nxcansas
     from ..profile import q_unit_doubt, q_unit_factor
     from ._common import emit_json
 
     log = logging.getLogger("saxs.fit")
-    profile = load_profile(args.data, q_unit=args.q_unit)
+    for name in ("contributions", "repetitions", "bins", "max_steps", "extra_steps", "q_bins"):
+        check_limit(name, getattr(args, name))
+    check_output(args.output, option="-o/--output", inputs=[("DATA", args.data)])
+    profile = check_curve(load_profile(args.data, q_unit=args.q_unit), args.data, role="curve to fit")
+    check_fit_memory(args.contributions, profile.q_nm.size, file=args.data)
     q_unit = args.q_unit or "nm^-1"
     if h5py.is_hdf5(args.data):
         doubt = q_unit_doubt(profile.q_nm, "nm^-1")

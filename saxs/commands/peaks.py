@@ -79,10 +79,13 @@ def run(args) -> int:
 
     from ..bragg import PeakSettings, find_peaks, index_peaks, track_peaks
     from ..errors import InputError
+    from ..guards import check_output
     from ..nxcansas import load_profile
     from ._common import emit_json
 
     log = logging.getLogger("saxs.peaks")
+    if args.output is not None:
+        check_output(args.output, option="-o/--output", inputs=[("DATA", p) for p in args.data])
     if args.values is not None and len(args.values) != len(args.data):
         raise InputError(None, "--values", f"{len(args.data)} numbers, one per DATA file", got=len(args.values))
     settings = PeakSettings(min_significance=args.min_significance, max_rel_fwhm=args.max_rel_fwhm)

@@ -45,9 +45,13 @@ def run(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
+    from ..guards import check_output
+    from ..limits import check_limit
     from ..plot_any import figure, kinds_for
     from ..plotting import save_figure
 
+    check_limit("dpi", args.dpi)
+    check_output(args.output, option="-o/--output", inputs=[("RESULT.h5", args.result)])
     kinds = kinds_for(args.result)
     kind = args.kind or kinds[0]
     fig = figure(args.result, kind)

@@ -73,11 +73,15 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..errors import InputError
+    from ..guards import check_output, check_output_folder, file_system_error
+    from ..limits import check_limit
     from ..id02 import list_scans
+    from ..id02.probe import check_frames_decode
     from ..reduce import ReductionOptions, default_output_name, reduce_file, write_reduced
     from ._common import emit_json
 
     log = logging.getLogger("saxs.reduce")
+    check_limit("npt", args.npt)
     options = ReductionOptions(
         poni=args.poni, mask=args.mask, dark=args.dark, flat=args.flat, npt=args.npt,
         polarization_factor=args.polarization, normalize=args.normalize, i0=args.i0, i1=args.i1,
@@ -88,9 +92,10 @@ def run(args) -> int:
         value = getattr(options, name)
         if value is not None and not value.is_file():
             raise InputError(value, "file", f"an existing {name} file (--{name})", got="no such file")
-    outdir = Path(args.output)
-    if outdir.exists() and not outdir.is_dir():
-        raise InputError(outdir, "-o/--output", "a folder", got="an existing file")
+    if options.dark is not None and options.dark.suffix != ".npy":
+        check_frames_decode(options.dark)
+    outdir = check_output_folder(args.output, option="-o/--output",
+                                 inputs=[("FILES", f) for f in args.files])
 
     files = [Path(f) for f in args.files]
     if options.scalers is not None and len(files) != 1:
@@ -116,6 +121,10 @@ def run(args) -> int:
     if duplicates:
         raise InputError(None, "FILES", "inputs with distinct names (outputs would overwrite each other)",
                          got=duplicates)
+    inputs = [("FILES", f) for f in files] + [(f"--{n}", getattr(options, n)) for n in ("poni", "mask", "dark", "flat",
+                                                                                           "scalers")]
+    for name in names:  # a raw file named like an output in OUTDIR must not be replaced by it
+        check_output(outdir / name, option="-o/--output", inputs=inputs)
     progress = None
     if not args.json and sys.stderr.isatty() and len(tasks) > 1:
         from tqdm import tqdm
@@ -124,6 +133,8 @@ def run(args) -> int:
     outputs = []
     for (path, scan), name in zip(tasks, names):
         try:
+            if path.is_file():  # a corrupted chunk crashes the filter: find it in a child process first
+                check_frames_decode(path, scan=scan)
             reduced = reduce_file(path, options, scan=scan)
             out = write_reduced(reduced, outdir / name)
             record = {"input": str(path), "output": str(out), "frames": reduced.n_frames,
@@ -140,18 +151,25 @@ def run(args) -> int:
             failures.append({"input": str(path), "error": str(exc), "kind": "input"})
             print(f"saxs reduce: error: {exc}", file=sys.stderr)
         except Exception as exc:  # noqa: BLE001 - a batch records the failure and carries on
-            internal += 1
-            message = " ".join(str(exc).split()) or type(exc).__name__
-            failures.append({"input": str(path), "error": f"{type(exc).__name__}: {message}", "kind": "internal"})
-            print(f"saxs reduce: internal error on {path}: {type(exc).__name__}: {message}", file=sys.stderr)
-            log.debug("traceback", exc_info=True)
+            known = file_system_error(exc) if isinstance(exc, OSError) else None
+            if known is not None:  # a full disk (exit 1), a read-only folder (exit 2): one line
+                bad_input, internal = bad_input + (known[0] == 2), internal + (known[0] == 1)
+                failures.append({"input": str(path), "error": known[1],
+                                 "kind": "input" if known[0] == 2 else "internal"})
+                print(f"saxs reduce: error: {known[1]}", file=sys.stderr)
+            else:
+                internal += 1
+                message = " ".join(str(exc).split()) or type(exc).__name__
+                failures.append({"input": str(path), "error": f"{type(exc).__name__}: {message}", "kind": "internal"})
+                print(f"saxs reduce: internal error on {path}: {type(exc).__name__}: {message}", file=sys.stderr)
+                log.debug("traceback", exc_info=True)
         if progress is not None:
             progress.update(1)
     if progress is not None:
         progress.close()
     if args.json:
         emit_json({"outputs": outputs, "failures": failures})
-    elif failures:
+    elif failures and len(tasks) > 1:
         print(f"saxs reduce: {len(failures)} of {len(tasks)} file(s) failed", file=sys.stderr)
     if internal:
         return 1

@@ -48,6 +48,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from ..errors import InputError
+    from ..guards import check_output
     from ..series import analyse_series, figure_series, load_members, write_series
     from ._common import emit_json
 
@@ -63,6 +64,10 @@ def run(args) -> int:
     except ValueError as error:
         name = next((flag for key, (flag, _) in options.items() if f"`{key}`" in str(error)), "option")
         raise InputError(None, name, str(error).split("must ", 1)[-1]) from None
+    inputs = [("FIT.h5", p) for p in args.fits]
+    for option, path in (("-o/--output", args.output), ("--figure", getattr(args, "figure", None))):
+        if path:
+            check_output(path, option=option, inputs=inputs)
     members = load_members(args.fits, by=args.by, values=args.values)
     result = analyse_series(members, settings=settings, series_key=args.by)
     if args.output:

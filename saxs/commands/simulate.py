@@ -38,7 +38,10 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from ..limits import check_limit
     from ..simulate.beamtime import simulate_beamtime
+
+    check_limit("frames", args.frames)
 
     summary = simulate_beamtime(args.outdir, preset=args.preset, seed=args.seed, frames=args.frames,
                                 detector=args.detector, progress=sys.stderr.isatty())

@@ -74,14 +74,15 @@ def load_measurement(path, *, screen: bool = True, alpha: float = 1e-3, error_mo
     import numpy as np
 
     from ..errors import InputError
+    from ..guards import missing_file_reason
     from ..nxcansas import list_entries, load_profile
     from ..reduce import AVERAGE_ENTRY, read_reduced
     from ..screen import average_frames, screen_frames
     from ..transmission import monitors_from_provenance
 
     path = Path(path)
-    if not path.exists():
-        raise InputError(path, "file", "an existing reduced file", got="no such file")
+    if not path.is_file():
+        raise InputError(path, "file", "an existing reduced file", got=missing_file_reason(path))
     if h5py.is_hdf5(path) and AVERAGE_ENTRY in list_entries(path):
         reduced = read_reduced(path)
         frames = list(reduced.frames)
@@ -135,17 +136,25 @@ def run(args) -> int:
 
     from ..absolute import load_calibration
     from ..errors import InputError
+    from ..guards import check_curve, check_output
     from ..nxcansas import write_nxcansas
     from ..subtract import subtract_blank
     from ._common import emit_json
 
     if args.thickness_mm is None:
         raise InputError(args.sample, "--thickness-mm", "the sample thickness in mm (path length through the sample)")
+    check_output(args.output, option="-o/--output", inputs=[
+        ("SAMPLE", args.sample), ("--solvent", args.solvent), ("--empty", args.empty),
+        ("--empty-beam", args.empty_beam), ("--calibration", args.calibration)])
     calibration = load_calibration(args.calibration) if args.calibration else None
     opts = dict(screen=not args.no_screen, alpha=args.alpha, error_model=args.error_model, q_unit=args.q_unit)
     sample, s_screen, s_mon = load_measurement(args.sample, **opts)
     solvent, b_screen, b_mon = load_measurement(args.solvent, **opts)
     empty, e_screen, e_mon = (load_measurement(args.empty, **opts) if args.empty else (None, None, None))
+    check_curve(sample, args.sample, role="sample curve")
+    check_curve(solvent, args.solvent, role="solvent curve", need_signal=False)
+    if empty is not None:
+        check_curve(empty, args.empty, role="empty-capillary curve", need_signal=False)
     eb_mon = None
     if args.empty_beam:
         _, _, eb_mon = load_measurement(args.empty_beam, screen=False, q_unit=args.q_unit)

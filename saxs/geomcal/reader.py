@@ -197,14 +197,22 @@ def read_calibrant_frame(path, *, dataset: str | None = None, frame_index: int =
     InputError
         Missing file, unreadable format, missing dataset, or not a 2D image.
     """
+    from ..guards import missing_file_reason
+
     path = Path(path)
     if not path.is_file():
-        raise InputError(path, "file", "an existing calibrant frame", got="no such file")
+        raise InputError(path, "file", "an existing calibrant frame", got=missing_file_reason(path))
+    if path.stat().st_size == 0:
+        raise InputError(path, "file", "a calibrant frame", got="an empty file")
     if _is_hdf5(path):
         import h5py
         import hdf5plugin  # noqa: F401 - registers the compression filters
 
-        with h5py.File(path, "r") as h5:
+        try:
+            h5 = h5py.File(path, "r")
+        except OSError as exc:
+            raise InputError(path, "file", "a readable HDF5 file", got=" ".join(str(exc).split())) from None
+        with h5:
             if dataset is None:
                 for guess in ("entry/data/data", "entry_0000/measurement/data"):
                     if guess in h5:
@@ -230,7 +238,8 @@ def read_calibrant_frame(path, *, dataset: str | None = None, frame_index: int =
         try:
             image = fabio.open(os.fspath(path))
         except Exception as exc:  # fabio raises many types for unknown formats
-            raise InputError(path, "format", "an image format fabio reads, or HDF5", got=type(exc).__name__) from None
+            raise InputError(path, "format", "an image format fabio reads, or HDF5",
+                             got=f"{type(exc).__name__}: {' '.join(str(exc).split())[:160]}") from None
         raw = image.getframe(frame_index).data if image.nframes > 1 else image.data
         header = dict(image.header)
         if raw is None or np.ndim(raw) != 2:

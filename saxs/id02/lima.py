@@ -26,6 +26,7 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
+from .. import crumbs
 from ..atomic import atomic_path
 from ..errors import InputError
 from .base import Monitors, RawFile, short_error
@@ -109,6 +110,9 @@ class LimaFile(RawFile):
             if not isinstance(data, h5py.Dataset) or data.ndim not in (2, 3):
                 raise InputError(self.path, data.name, "a dataset of shape (n_frames, ny, nx)",
                                  got=getattr(data, "shape", type(data).__name__))
+            if data.dtype.kind not in "iuf":  # complex or text frames: no counts (numpy would drop the imaginary part)
+                raise InputError(self.path, data.name, "detector counts (integer or float numbers)",
+                                 got=f"{data.dtype} values")
             if self._datasets and tuple(data.shape[-2:]) != tuple(self._datasets[0].shape[-2:]):
                 raise InputError(self.path, data.name, f"frames of shape {tuple(self._datasets[0].shape[-2:])}",
                                  got=tuple(data.shape[-2:]))
@@ -139,11 +143,16 @@ class LimaFile(RawFile):
         self._check_index(index)
         k = int(np.searchsorted(self._offsets, int(index), side="right") - 1)
         data = self._datasets[k]
+        crumbs.doing(f"reading frame {index} of {self.path}")
         try:
             raw = data[()] if data.ndim == 2 else data[int(index) - int(self._offsets[k])]
         except (OSError, ValueError) as exc:
             raise InputError(self.path, f"{data.name}[{index}]", "a readable frame "
                              "(bitshuffle-LZ4 through hdf5plugin)", got=short_error(exc)) from exc
+        crumbs.doing("")
+        if raw.dtype.kind == "f" and not np.isfinite(raw).any():  # not a mask: the frame holds no numbers
+            raise InputError(self.path, f"{data.name}[{index}]", "a frame with finite pixel values",
+                             got=f"all {raw.size} pixels NaN or inf")
         return np.asarray(raw)
 
     def _acquisition_exposure(self) -> float | None:
@@ -173,7 +182,9 @@ class LimaFile(RawFile):
         self.companions = (expected,)
         rows = scalers.values.shape[0]
         if rows != self.n_frames:
-            raise InputError(expected, "HS32V", f"{self.n_frames} rows, one per frame of {self.path}",
+            flat = [d.name for d in self._datasets if d.ndim == 2]
+            hint = f" (its frames dataset {flat[0]} is 2-D, shape {self._datasets[0].shape}: one frame)" if flat else ""
+            raise InputError(expected, "HS32V", f"{self.n_frames} rows, one per frame of {self.path}{hint}",
                              got=f"{rows} rows")
         out = {}
         for key in ("HSI0", "HSI1"):

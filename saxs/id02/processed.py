@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..guards import missing_file_reason
 from ..profile import Profile1D, SampleInfo, q_unit_factor
 
 #: The NXdata group dahu and ewoksid02 write the azimuthal average to.
@@ -398,7 +399,7 @@ def read_processed(path, *, relative_error: float = DEFAULT_RELATIVE_ERROR) -> P
 
     path = Path(path)
     if not path.is_file():
-        raise InputError(path, "file", "an existing reduced file", got="no such file")
+        raise InputError(path, "file", "an existing reduced file", got=missing_file_reason(path))
     if not relative_error > 0:
         raise InputError(None, "relative_error", "a positive relative uncertainty", got=relative_error)
     try:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from ..errors import InputError
+from ..guards import missing_file_reason
 from .base import RawFile, short_error
 
 
@@ -21,7 +22,7 @@ def list_scans(path) -> list[int] | None:
 
     path = Path(path)
     if not path.is_file():
-        raise InputError(path, "file", "an existing raw data file", got="no such file")
+        raise InputError(path, "file", "an existing raw data file", got=missing_file_reason(path))
     if not h5py.is_hdf5(path):
         return None
     from .bliss import is_master, scans_of
@@ -63,7 +64,7 @@ def open_raw(path, *, scan: int | None = None, scalers=None) -> RawFile:
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(path, "file", "an existing raw data file", got="no such file")
+        raise InputError(path, "file", "an existing raw data file", got=missing_file_reason(path))
     if os.path.getsize(path) == 0:
         raise InputError(path, "file", "a BLISS master, LIMA HDF5 or EDF file", got="an empty file")
     scans = list_scans(path)

@@ -46,7 +46,10 @@ from .. import __version__
 from ..atomic import write_text_atomic
 from ..config import BeamtimeConfig
 from ..errors import InputError
+from ..guards import missing_file_reason
 from .fingerprint import derive_seed, file_stamp, fingerprint_of, inputs_text, stored_fingerprint
+from .lock import batch_lock, release_new_folder
+from .reports import load_report, save_report
 from .sample import (BlankJob, FitOptions, ReductionSettings, SampleJob, StandardJob, process_blank, process_sample,
                      process_standard, warm_up)
 from .scheduler import Task, TaskOutcome, open_runner
@@ -217,7 +220,7 @@ def _status(task: PlannedTask, options: BatchOptions, extra_outputs=()) -> None:
         return
     if Path(task.output).exists():
         current = stored_fingerprint(task.output) == task.fingerprint and all(
-            Path(p).is_file() for p in extra_outputs)
+            Path(p).is_file() for p in extra_outputs) and load_report(task.output, task.fingerprint) is not None
         task.existing = "up-to-date" if current else "outdated"
     if options.resume and task.existing == "up-to-date":
         task.status = "up-to-date"
@@ -234,6 +237,8 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
         ``--overwrite``.
     """
     out = Path(options.outdir)
+    if isinstance(options.workers, bool) or not isinstance(options.workers, int) or options.workers < 1:
+        raise InputError(None, "--workers", "a positive integer", got=options.workers)
     if options.resume and options.overwrite:
         raise InputError(None, "--resume/--overwrite", "at most one of the two")
     if not options.dry_run and not (options.resume or options.overwrite) and _holds_results(out):
@@ -308,8 +313,12 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
         files = config.resolve(sample.files)
         blank_tasks = [plan.blanks[b] for b in sample.blanks]
         broken = [t for t in blank_tasks if t.status == "failed"]
+        unreadable = [f for f in files if not f.is_file()]  # a symbolic link loop, a folder: this sample only
         if not files:
             task.status, task.reason = "failed", f"no raw file matches samples.{sample.name}.files {list(sample.files)}"
+        elif unreadable:
+            task.status, task.reason = "failed", (f"{unreadable[0]} (matched by samples.{sample.name}.files) is "
+                                                  f"{missing_file_reason(unreadable[0])}, not a raw file")
         elif broken:
             task.status, task.reason = "failed", f"blank '{broken[0].name}' failed: {broken[0].reason}"
         elif plan.standard is not None and plan.standard.status == "failed":
@@ -430,7 +439,8 @@ def _teardown_logging(handlers) -> None:
 
 def _remove_stale_temporaries(outdir: Path) -> None:
     """Delete temporary files (``.*.tmp``) an interrupted batch left in OUTDIR's result folders."""
-    for sub in ("blanks", "calibration", "samples", "series", "figures", "."):
+    subs = ("blanks", "calibration", "samples", "series", "figures")
+    for sub in subs + (".",) + tuple(f".reports/{s}" for s in subs):
         folder = outdir / sub
         if folder.is_dir():
             for tmp in folder.glob(".*.tmp"):
@@ -474,12 +484,20 @@ def _run_phase(runner, tasks: list[PlannedTask], func, progress, results: dict[s
             results[t.key] = {"status": "failed", "reason": t.reason}
             log.warning("%s not run: %s", t.key, t.reason)
             continue
-        if t.status == "up-to-date":
-            results[t.key] = {"status": "skipped", "reason": "up to date (--resume)"}
+        if t.status == "up-to-date":  # its report read back: the summary says what an uninterrupted run says
+            results[t.key] = {"status": "skipped", "reason": "up to date (--resume)",
+                              **load_report(t.output, t.fingerprint)}
             log.info("%s up to date, skipped", t.key)
             continue
         to_run.append(t)
-    for t, outcome in zip(to_run, runner.run([Task(t.key, func, (t.job,)) for t in to_run], on_done=progress)):
+    planned = {t.key: t for t in to_run}
+
+    def done(outcome: TaskOutcome) -> None:  # as each task ends: its report kept at once, for --resume
+        if outcome.ok:
+            save_report(planned[outcome.key].output, planned[outcome.key].fingerprint, outcome.value)
+        progress(outcome)
+
+    for t, outcome in zip(to_run, runner.run([Task(t.key, func, (t.job,)) for t in to_run], on_done=done)):
         if outcome.ok:
             results[t.key] = {"status": "done", **outcome.value, "seconds": outcome.seconds, "worker": outcome.worker}
         else:
@@ -502,24 +520,36 @@ def run_batch(config: BeamtimeConfig, options: BatchOptions) -> dict[str, Any]:
         The summary: ``counts`` (samples, done, skipped, failed), ``samples``, ``blanks``,
         ``calibration``, ``series``, ``failed`` (name and reason of every failed task), ``exit_code``.
     """
+    if not options.dry_run:  # one batch per OUTDIR: the temporary files of a live run are never touched
+        outdir = Path(options.outdir)
+        created = not outdir.exists()
+        with batch_lock(outdir) as lock_path:
+            try:
+                plan = plan_batch(config, options)
+            except InputError:
+                if created:  # refused before any work: leave no folder behind
+                    release_new_folder(outdir, lock_path)
+                raise
+            return _run_locked(config, options, plan, outdir)
     plan = plan_batch(config, options)
-    if options.dry_run:
-        rows = plan.describe()
-        has_results = _holds_results(Path(options.outdir))
-        summary = {"dry_run": True, "beamtime": str(config.path), "outdir": str(options.outdir), "tasks": rows,
-                   "to_run": sum(r["status"] == "todo" for r in rows), "outdir_has_results": has_results,
-                   "refused": has_results and not (options.resume or options.overwrite)}
-        if summary["refused"]:  # the run would stop at its start: nothing runs, say what each flag would do
-            skip = sum(r["existing"] == "up-to-date" for r in rows)
-            for r in rows:
-                if r["status"] != "failed":
-                    r["status"] = "refused"
-            summary["to_run"] = 0
-            summary["note"] = (f"{options.outdir} holds results of an earlier batch: this run would be refused "
-                               f"(exit 2); with --resume {skip} task(s) would be skipped as up to date and the "
-                               f"others run; with --overwrite all {len(rows)} would run")
-        return summary
-    outdir = Path(options.outdir)
+    rows = plan.describe()
+    has_results = _holds_results(Path(options.outdir))
+    summary = {"dry_run": True, "beamtime": str(config.path), "outdir": str(options.outdir), "tasks": rows,
+               "to_run": sum(r["status"] == "todo" for r in rows), "outdir_has_results": has_results,
+               "refused": has_results and not (options.resume or options.overwrite)}
+    if summary["refused"]:  # the run would stop at its start: nothing runs, say what each flag would do
+        skip = sum(r["existing"] == "up-to-date" for r in rows)
+        for r in rows:
+            if r["status"] != "failed":
+                r["status"] = "refused"
+        summary["to_run"] = 0
+        summary["note"] = (f"{options.outdir} holds results of an earlier batch: this run would be refused "
+                           f"(exit 2); with --resume {skip} task(s) would be skipped as up to date and the "
+                           f"others run; with --overwrite all {len(rows)} would run")
+    return summary
+
+
+def _run_locked(config: BeamtimeConfig, options: BatchOptions, plan: BatchPlan, outdir: Path) -> dict[str, Any]:
     progress_wanted = sys.stderr.isatty() if options.progress is None else options.progress
     handlers = _setup_logging(outdir, progress_wanted)
     _remove_stale_temporaries(outdir)
@@ -585,7 +615,7 @@ def _summary(plan: BatchPlan, results, series_jobs, outcomes, started_at, elapse
     samples = []
     for name, task in plan.samples.items():
         r = dict(results.get(task.key, {"status": task.status, "reason": task.reason}))
-        if r["status"] == "skipped":
+        if r["status"] == "skipped" and "output" not in r:  # no report kept (not reached: such tasks rerun)
             r.update(_skipped_sample_report(task))
         r.setdefault("name", name)
         r.setdefault("output", task.output if r["status"] != "failed" else None)

@@ -3,8 +3,9 @@
 Three back ends behind one interface (:func:`open_runner`):
 
 ``"none"`` (default)
-    Embedded: a :class:`concurrent.futures.ProcessPoolExecutor` with ``workers`` processes (no
-    server); with one worker the tasks run in this process, one after the other.
+    Embedded: ``workers`` local processes (no server, :mod:`saxs.pipeline.isolate`), also for one
+    worker, so that a task crashing in native code (a corrupted compressed frame) fails alone,
+    with its reason, and a fresh process takes over the next tasks.
 ``"local"``
     A Dask ``LocalCluster`` started on 127.0.0.1 (worker processes, one thread each).
 ``"tcp://HOST:PORT"``
@@ -13,12 +14,12 @@ Three back ends behind one interface (:func:`open_runner`):
 
 A task is a module-level function and its arguments (paths in, paths out, small values). A
 task that raises is recorded as a :class:`TaskFailure` with its reason and the others go on;
-a worker process that dies is recorded the same way. Outcomes come back in task order.
+a worker process that dies is recorded the same way ("ReaderCrashed: reader crashed (signal 11
+(SIGSEGV)) while reading frame 2 of x.h5"), its temporary files removed. Outcomes come back in task order.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import contextlib
 import os
 import socket
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
 from ..errors import InputError
+from .isolate import Died, IsolatedPool
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,16 @@ def _died(task: Task, exc: BaseException) -> TaskOutcome:
                                                          f"{type(exc).__name__}: {_one_line(exc)}"))
 
 
+def _crashed(task: Task, died: Died) -> TaskOutcome:
+    worker = f"{socket.gethostname()}:{died.pid}"
+    if died.doing.startswith("reading "):
+        failure = TaskFailure("ReaderCrashed", f"reader crashed ({died.how}) while {died.doing}")
+    else:
+        failure = TaskFailure("WorkerDied", f"the worker process died ({died.how}) while running {task.key}"
+                              + (f" ({died.doing})" if died.doing else ""))
+    return TaskOutcome(key=task.key, failure=failure, worker=worker)
+
+
 @dataclass
 class Runner:
     """Runs lists of tasks on one back end; use it through :func:`open_runner`.
@@ -140,8 +152,8 @@ class Runner:
     scheduler: str
     workers: int
     description: str = ""
-    _pool: Any = field(default=None, repr=False)
     _client: Any = field(default=None, repr=False)
+    _isolated: Any = field(default=None, repr=False)
 
     def run(self, tasks: Sequence[Task], *, on_done: Callable[[TaskOutcome], None] | None = None) -> list[TaskOutcome]:
         """Run ``tasks`` (independent of each other); return their outcomes in task order.
@@ -160,8 +172,8 @@ class Runner:
             return []
         if self._client is not None:
             outcomes = self._run_dask(tasks, on_done)
-        elif self._pool is not None:
-            outcomes = self._run_pool(tasks, on_done)
+        elif self._isolated is not None:
+            outcomes = self._run_isolated(tasks, on_done)
         else:
             outcomes = {}
             for task in tasks:
@@ -170,18 +182,22 @@ class Runner:
                     on_done(outcomes[task.key])
         return [outcomes[k] for k in keys]
 
-    def _run_pool(self, tasks, on_done) -> dict[str, TaskOutcome]:
-        futures = {self._pool.submit(execute, task): task for task in tasks}
+    def _run_isolated(self, tasks, on_done) -> dict[str, TaskOutcome]:
         outcomes = {}
-        for future in cf.as_completed(futures):
-            task = futures[future]
-            try:
-                outcome = future.result()
-            except Exception as exc:  # noqa: BLE001 - a dead worker (BrokenProcessPool), pickling problems
-                outcome = _died(task, exc)
+
+        def done(index: int, value) -> None:
+            task = tasks[index]
+            if isinstance(value, TaskOutcome):
+                outcome = value
+            elif isinstance(value, Died):
+                outcome = _crashed(task, value)
+            else:
+                outcome = _died(task, value)
             outcomes[task.key] = outcome
             if on_done is not None:
                 on_done(outcome)
+
+        self._isolated.map(execute, tasks, done)
         return outcomes
 
     def _run_dask(self, tasks, on_done) -> dict[str, TaskOutcome]:
@@ -240,17 +256,9 @@ def open_runner(scheduler: str = "none", *, workers: int = 1,
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InputError(None, "--workers", "a positive integer", got=workers)
     if scheduler == "none":
-        if workers == 1:
-            if warmup is not None:
-                warmup()
-            yield Runner("none", 1, "in this process")
-            return
-        import multiprocessing
-
-        # spawn: fresh interpreters, no inherited threads or locks (numba, HDF5, logging)
-        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                    initializer=warmup) as pool:
-            yield Runner("none", workers, f"{workers} local processes", _pool=pool)
+        # one process per worker, also for one: a crash in native code must not end the run
+        with IsolatedPool(workers, warmup) as pool:
+            yield Runner("none", workers, f"{workers} local process{'es' if workers > 1 else ''}", _isolated=pool)
         return
 
     from distributed import Client, LocalCluster

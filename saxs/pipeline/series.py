@@ -134,7 +134,7 @@ def process_series(job: SeriesJob) -> dict[str, Any]:
     """
     import h5py
 
-    from ..atomic import atomic_path
+    from ..atomic import atomic_h5
 
     ok = [k for k in range(len(job.samples)) if not job.failed[k]]
     if not ok:
@@ -173,87 +173,86 @@ def process_series(job: SeriesJob) -> dict[str, Any]:
                                     "maxima": [b.as_dict() for b in searches[k].broad_maxima]} for k in ok]
     summary = _clean(summary)
 
-    with atomic_path(job.output) as tmp:
-        with h5py.File(tmp, "w") as f:
-            f.attrs["NX_class"] = "NXroot"
-            f.attrs[SERIES_ATTR] = job.name
-            f.attrs["by"] = job.by
-            f.attrs["analysis"] = job.analysis
-            f.attrs["summary_json"] = json.dumps(summary)
-            m = f.create_group("members")
-            m.attrs["NX_class"] = "NXcollection"
-            m["sample"] = _strings(job.samples)
-            m["value"] = np.array([float(v) if not isinstance(v, str) else float(k)
-                                   for k, v in enumerate(job.values)])
-            m["status"] = _strings("failed" if r else "ok" for r in job.failed)
-            m["reason"] = _strings(job.failed)
-            m["populations_withheld"] = _strings(loaded[k][4] or "" if k in loaded else ""
-                                                 for k in range(len(job.samples)))
-            sized = [k for k in ok if loaded[k][3] is not None and not loaded[k][4]]
-            pops = [(k, p) for k in sized for p in loaded[k][3].reported_populations]
-            p = f.create_group("populations")
-            p.attrs["NX_class"] = "NXcollection"
-            p["member"] = np.array([k for k, _ in pops], dtype=np.int64)
-            p["value"] = np.array([loaded[k][0].value for k, _ in pops], dtype=float)
-            for name in ("mean_nm", "mean_nm_std", "width_nm", "volume_fraction", "volume_fraction_std"):
-                p[name] = np.array([getattr(x, name) for _, x in pops], dtype=float)
-            hg = f.create_group("histograms")
-            hg.attrs["NX_class"] = "NXcollection"
-            cg = f.create_group("curves")
-            cg.attrs["NX_class"] = "NXcollection"
-            for i, k in enumerate(sized):
-                member, fit = loaded[k][0], loaded[k][3]
-                hg.attrs["units"] = fit.volume_fraction_unit
-                hg.attrs["scale"] = fit.histogram.scale
-                g = hg.create_group(str(i))
-                h = fit.histogram
-                g["edges_nm"], g["volume"], g["volume_std"] = h.edges_nm, h.volume, h.volume_std
-                g["volume_observability"] = h.volume_observability
-                g.attrs["label"], g.attrs["value"] = job.samples[k], member.value
-            for i, k in enumerate(ok):
-                member, curve = loaded[k][0], loaded[k][2]
-                g = cg.create_group(str(i))
-                g["q_nm"], g["intensity"], g["sigma"] = curve.q_nm, curve.intensity, curve.sigma
-                g.attrs["label"], g.attrs["value"], g.attrs["units"] = job.samples[k], member.value, curve.intensity_unit
-            if result is not None:
-                result.to_hdf5(f.create_group("steps_analysis"))
-            if tracks is not None:
-                pk = f.create_group("peaks")
-                pk.attrs["NX_class"] = "NXcollection"
-                rows = [(k, peak) for k in ok for peak in searches[k].peaks]
-                pk["member"] = np.array([k for k, _ in rows], dtype=np.int64)
-                pk["value"] = np.array([loaded[k][0].value for k, _ in rows], dtype=float)
-                for name in ("q_nm", "q_nm_std", "fwhm_nm", "area", "area_std", "significance"):
-                    pk[name] = np.array([getattr(x, name) for _, x in rows], dtype=float)
-                tg = f.create_group("tracks")
-                tg.attrs["NX_class"] = "NXcollection"
-                tg.attrs["intensity_unit"] = loaded[ok[0]][2].intensity_unit
-                for i, t in enumerate(tracks):
-                    g = tg.create_group(str(i))
-                    g["values"] = np.array(t.values, dtype=float)
-                    g["area"] = np.array(t.area, dtype=float)
-                    g["area_std"] = np.array(t.area_std, dtype=float)
-                    g["present"] = np.array(t.present, dtype=bool)
-                    g.attrs["q_nm"], g.attrs["fwhm_nm"] = t.q_nm, t.fwhm_nm
-                    g.attrs["vanishes_at"] = np.nan if t.vanishes_at is None else float(t.vanishes_at)
-                bg = f.create_group("broad_maxima")
-                bg.attrs["NX_class"] = "NXcollection"
-                rows = [(k, b) for k in ok for b in searches[k].broad_maxima]
-                bg["member"] = np.array([k for k, _ in rows], dtype=np.int64)
-                bg["value"] = np.array([loaded[k][0].value for k, _ in rows], dtype=float)
-                for name in ("q_nm", "prominence_ln", "significance"):
-                    bg[name] = np.array([getattr(b, name) for _, b in rows], dtype=float)
-                f["phases"] = _strings(json.dumps(_clean(None if phases.get(k) is None else phases[k].as_dict()))
-                                       if k in phases else "null" for k in range(len(job.samples)))
-            from .series_nexus import write_series_entry
+    with atomic_h5(job.output) as f:
+        f.attrs["NX_class"] = "NXroot"
+        f.attrs[SERIES_ATTR] = job.name
+        f.attrs["by"] = job.by
+        f.attrs["analysis"] = job.analysis
+        f.attrs["summary_json"] = json.dumps(summary)
+        m = f.create_group("members")
+        m.attrs["NX_class"] = "NXcollection"
+        m["sample"] = _strings(job.samples)
+        m["value"] = np.array([float(v) if not isinstance(v, str) else float(k)
+                               for k, v in enumerate(job.values)])
+        m["status"] = _strings("failed" if r else "ok" for r in job.failed)
+        m["reason"] = _strings(job.failed)
+        m["populations_withheld"] = _strings(loaded[k][4] or "" if k in loaded else ""
+                                             for k in range(len(job.samples)))
+        sized = [k for k in ok if loaded[k][3] is not None and not loaded[k][4]]
+        pops = [(k, p) for k in sized for p in loaded[k][3].reported_populations]
+        p = f.create_group("populations")
+        p.attrs["NX_class"] = "NXcollection"
+        p["member"] = np.array([k for k, _ in pops], dtype=np.int64)
+        p["value"] = np.array([loaded[k][0].value for k, _ in pops], dtype=float)
+        for name in ("mean_nm", "mean_nm_std", "width_nm", "volume_fraction", "volume_fraction_std"):
+            p[name] = np.array([getattr(x, name) for _, x in pops], dtype=float)
+        hg = f.create_group("histograms")
+        hg.attrs["NX_class"] = "NXcollection"
+        cg = f.create_group("curves")
+        cg.attrs["NX_class"] = "NXcollection"
+        for i, k in enumerate(sized):
+            member, fit = loaded[k][0], loaded[k][3]
+            hg.attrs["units"] = fit.volume_fraction_unit
+            hg.attrs["scale"] = fit.histogram.scale
+            g = hg.create_group(str(i))
+            h = fit.histogram
+            g["edges_nm"], g["volume"], g["volume_std"] = h.edges_nm, h.volume, h.volume_std
+            g["volume_observability"] = h.volume_observability
+            g.attrs["label"], g.attrs["value"] = job.samples[k], member.value
+        for i, k in enumerate(ok):
+            member, curve = loaded[k][0], loaded[k][2]
+            g = cg.create_group(str(i))
+            g["q_nm"], g["intensity"], g["sigma"] = curve.q_nm, curve.intensity, curve.sigma
+            g.attrs["label"], g.attrs["value"], g.attrs["units"] = job.samples[k], member.value, curve.intensity_unit
+        if result is not None:
+            result.to_hdf5(f.create_group("steps_analysis"))
+        if tracks is not None:
+            pk = f.create_group("peaks")
+            pk.attrs["NX_class"] = "NXcollection"
+            rows = [(k, peak) for k in ok for peak in searches[k].peaks]
+            pk["member"] = np.array([k for k, _ in rows], dtype=np.int64)
+            pk["value"] = np.array([loaded[k][0].value for k, _ in rows], dtype=float)
+            for name in ("q_nm", "q_nm_std", "fwhm_nm", "area", "area_std", "significance"):
+                pk[name] = np.array([getattr(x, name) for _, x in rows], dtype=float)
+            tg = f.create_group("tracks")
+            tg.attrs["NX_class"] = "NXcollection"
+            tg.attrs["intensity_unit"] = loaded[ok[0]][2].intensity_unit
+            for i, t in enumerate(tracks):
+                g = tg.create_group(str(i))
+                g["values"] = np.array(t.values, dtype=float)
+                g["area"] = np.array(t.area, dtype=float)
+                g["area_std"] = np.array(t.area_std, dtype=float)
+                g["present"] = np.array(t.present, dtype=bool)
+                g.attrs["q_nm"], g.attrs["fwhm_nm"] = t.q_nm, t.fwhm_nm
+                g.attrs["vanishes_at"] = np.nan if t.vanishes_at is None else float(t.vanishes_at)
+            bg = f.create_group("broad_maxima")
+            bg.attrs["NX_class"] = "NXcollection"
+            rows = [(k, b) for k in ok for b in searches[k].broad_maxima]
+            bg["member"] = np.array([k for k, _ in rows], dtype=np.int64)
+            bg["value"] = np.array([loaded[k][0].value for k, _ in rows], dtype=float)
+            for name in ("q_nm", "prominence_ln", "significance"):
+                bg[name] = np.array([getattr(b, name) for _, b in rows], dtype=float)
+            f["phases"] = _strings(json.dumps(_clean(None if phases.get(k) is None else phases[k].as_dict()))
+                                   if k in phases else "null" for k in range(len(job.samples)))
+        from .series_nexus import write_series_entry
 
-            write_series_entry(
-                f, by=job.by, values=m["value"][()], labels=list(job.samples),
-                histograms=[(k, loaded[k][3].histogram.edges_nm, loaded[k][3].histogram.volume,
-                             loaded[k][3].histogram.volume_std) for k in sized],
-                curves=[(k, loaded[k][2].q_nm, loaded[k][2].intensity, loaded[k][2].sigma) for k in ok],
-                volume_unit=loaded[sized[0]][3].volume_fraction_unit if sized else "absolute",
-                intensity_unit=loaded[ok[0]][2].intensity_unit, summary=summary)
+        write_series_entry(
+            f, by=job.by, values=m["value"][()], labels=list(job.samples),
+            histograms=[(k, loaded[k][3].histogram.edges_nm, loaded[k][3].histogram.volume,
+                         loaded[k][3].histogram.volume_std) for k in sized],
+            curves=[(k, loaded[k][2].q_nm, loaded[k][2].intensity, loaded[k][2].sigma) for k in ok],
+            volume_unit=loaded[sized[0]][3].volume_fraction_unit if sized else "absolute",
+            intensity_unit=loaded[ok[0]][2].intensity_unit, summary=summary)
     figures = draw_series_figures(job.output, job.figures_dir)
     summary["output"] = job.output
     summary["figures"] = [str(p) for p in figures]

@@ -40,3 +40,17 @@ def warm() -> None:
 def was_warmed() -> bool:
     """Whether :func:`warm` ran in this worker process."""
     return os.getpid() in _WARM
+
+
+def segfault_while_writing(folder: str) -> None:
+    """Open a temporary output through :func:`saxs.atomic.atomic_path`, say "reading frame 2 of
+    x.h5", then crash with SIGSEGV (a read of address 0, as a corrupted chunk does in a filter)."""
+    import ctypes
+
+    from saxs import crumbs
+    from saxs.atomic import atomic_path
+
+    with atomic_path(os.path.join(folder, "out.h5")) as tmp:
+        tmp.write_bytes(b"partial")
+        crumbs.doing("reading frame 2 of x.h5")
+        ctypes.string_at(0)

@@ -128,3 +128,20 @@ def assert_same_results(a: Path, b: Path, *, rtol: float = 0.0) -> int:
             assert strip((a / rel).read_text()) == strip((b / rel).read_text()), rel
             n += 1
     return n
+
+
+#: summary.json keys that describe a run rather than its results (timings, workers, what ran now).
+RUN_KEYS = {"status", "reason", "seconds", "worker", "pid", "timings_s", "started", "elapsed_s", "resume", "log",
+            "outdir", "counts"}
+
+
+def comparable_summary(outdir: Path) -> dict:
+    """OUTDIR/summary.json without :data:`RUN_KEYS` and with OUTDIR in paths replaced by ``<OUT>``."""
+    def clean(value):
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items() if k not in RUN_KEYS}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return _norm(value, [(outdir, "<OUT>")])
+
+    return clean(json.loads((outdir / "summary.json").read_text()))

@@ -30,12 +30,13 @@ def _check(outcomes):
     return [o.value for o in outcomes[:4]]
 
 
-def test_in_process_and_process_pool_agree():
+def test_one_and_two_worker_processes_agree():
     with open_runner("none", workers=1) as runner:
         seen = []
         serial = _check(runner.run(_tasks_list(), on_done=seen.append))
         assert len(seen) == 6
-        assert runner.run([Task("pid", _tasks.worker_pid)])[0].value == os.getpid()
+        # one worker is a child process too: its crash must not end the run
+        assert runner.run([Task("pid", _tasks.worker_pid)])[0].value != os.getpid()
     with open_runner("none", workers=2) as runner:
         pooled = _check(runner.run(_tasks_list()))
         assert runner.run([Task("pid", _tasks.worker_pid)])[0].value != os.getpid()
@@ -47,6 +48,24 @@ def test_dead_worker_is_a_failure_not_a_crash():
     with open_runner("none", workers=2) as runner:
         outcomes = runner.run([Task("dies", _tasks.die)])
     assert outcomes[0].failure.error_type == "WorkerDied"
+    assert "exit code 3" in outcomes[0].failure.message
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_segfault_fails_one_task_the_others_finish(tmp_path, workers):
+    # a SIGSEGV in native code (as in the HDF5 filter on a corrupted chunk) fails its task alone,
+    # names what it was doing, removes its temporary file; a fresh worker runs the tasks after it
+    tasks = [Task("before", _tasks.seeded_sum, (1, 100)), Task("crash", _tasks.segfault_while_writing, (str(tmp_path),)),
+             Task("after", _tasks.seeded_sum, (2, 100)), Task("last", _tasks.fail_if_negative, (4,))]
+    with open_runner("none", workers=workers) as runner:
+        outcomes = runner.run(tasks)
+        again = runner.run([Task("again", _tasks.fail_if_negative, (5,))])
+    crash = outcomes[1].failure
+    assert crash.error_type == "ReaderCrashed"
+    assert crash.message == "reader crashed (signal 11 (SIGSEGV)) while reading frame 2 of x.h5"
+    assert [o.value for o in outcomes if o.ok] == [_tasks.seeded_sum(1, 100), _tasks.seeded_sum(2, 100), 16]
+    assert again[0].value == 25
+    assert list(tmp_path.iterdir()) == []  # no temporary file left behind
 
 
 @pytest.mark.slow
