@@ -16,7 +16,7 @@ from . import __version__
 from .errors import InputError
 
 #: Command modules in the order ``saxs --help`` lists them (the data flow).
-COMMANDS = ("simulate", "reduce", "subtract", "calibrate", "fit", "peaks", "series", "batch", "plot")
+COMMANDS = ("simulate", "reduce", "subtract", "calibrate", "fit", "peaks", "series", "batch", "watch", "plot")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@ EXAMPLES = """\
   saxs batch demo -o demo-out --scheduler local --workers 4   # Dask LocalCluster on 127.0.0.1
   saxs batch demo -o demo-out --scheduler tcp://10.0.0.5:8786 # an existing Dask cluster
   saxs batch demo -o demo-out --dry-run --json                # what would run
+  saxs batch demo -o live --watch --stop-after-idle 5         # during the beamtime (see saxs watch --help)
 
 exit status: 0 everything succeeded; 1 some samples (blanks, series) failed - the summary and
 summary.json say which and why, all others were processed; 2 bad beamtime file or options.
@@ -52,6 +53,11 @@ def register(subparsers) -> None:
     parser.add_argument("--dry-run", action="store_true", help="say what would run; write nothing")
     parser.add_argument("--no-progress", action="store_true", help="plain log lines even on a terminal")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
+    parser.add_argument("--watch", action="store_true",
+                        help="keep running and process the files as they land (as saxs watch; see its --help)")
+    from .watch import add_watch_options
+
+    add_watch_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -62,6 +68,14 @@ def run(args) -> int:
     from ..pipeline.batch import BatchOptions, run_batch
     from ..pipeline.scheduler import parse_scheduler
 
+    if args.watch and not args.dry_run:  # --dry-run plans the beamtime as it is now, as without --watch
+        from .watch import run as run_watch
+
+        if args.only:
+            from ..errors import InputError
+
+            raise InputError(None, "--only", "no --only with --watch (the watch processes every sample)")
+        return run_watch(args)
     config_path = Path(args.config)
     if not config_path.is_absolute():
         config_path = Path(args.beamtime_dir) / config_path
