@@ -84,6 +84,7 @@ class _State:
 
     series_keys: dict = field(default_factory=dict)      # series name -> key of its members' state
     series_runs: dict = field(default_factory=dict)      # series name -> (SeriesJob, TaskOutcome)
+    failed: dict = field(default_factory=dict)           # task key -> (fingerprint, reason): not retried
     cycles: int = 0
     processed: int = 0
     last_change: float = field(default_factory=time.monotonic)
@@ -131,6 +132,9 @@ def _run_cycle(config, view, options: WatchOptions, runner, state: _State) -> di
                                    resume=True, progress=False)
     plan = B.plan_batch(view.config, batch_options)
     tasks = list(plan.blanks.values()) + ([plan.standard] if plan.standard else []) + list(plan.samples.values())
+    for t in tasks:  # a task that failed is tried again only when its inputs change (or at a restart)
+        if t.status == "todo" and state.failed.get(t.key, ("",))[0] == t.fingerprint:
+            t.status, t.reason = "failed", state.failed[t.key][1]
     todo = [t for t in tasks if t.status == "todo"]
     outdir = Path(options.outdir)
     series_todo = []
@@ -168,10 +172,7 @@ def _run_cycle(config, view, options: WatchOptions, runner, state: _State) -> di
     outcomes = runner.run([Task(f"series:{j.name}", process_series, (j,)) for j, _ in jobs], on_done=on_done)
     for (job, key), outcome in zip(jobs, outcomes):
         state.series_runs[job.name] = (job, outcome)
-        if outcome.ok:
-            state.series_keys[job.name] = key
-        else:
-            state.series_keys.pop(job.name, None)
+        state.series_keys[job.name] = key  # a failed series too: tried again when a member changes
     present = [name for name in (s.name for s, _ in plan.series) if name in state.series_runs]
     all_jobs = [state.series_runs[n][0] for n in present]
     all_outcomes = [state.series_runs[n][1] for n in present]
@@ -198,6 +199,10 @@ def _run_cycle(config, view, options: WatchOptions, runner, state: _State) -> di
                 "complete_since": view.complete_since.get(t.key), "result_at": finished_at.get(t.key),
                 "summary_at": summary_at, "report_at": report_at}) + "\n")
     state.processed += len(todo)
+    for t in todo:
+        r = results.get(t.key, {})
+        if r.get("status") == "failed":
+            state.failed[t.key] = (t.fingerprint, r.get("reason") or "failed")
     c = summary["counts"]
     log.info("watch: cycle %d: %d task(s) and %d series run; %d of %d ready samples done or up to date; "
              "%d waiting", state.cycles, len(todo), len(jobs), c["done"] + c["skipped"], c["samples"],

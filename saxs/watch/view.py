@@ -6,8 +6,9 @@ restricted to complete files (each ``files`` pattern replaced by the complete fi
 * a sample is ready when its patterns match at least one file and every matched file is complete;
   a sample that is not ready is left out (and out of its series) until it is;
 * a blank is ready the same way; a ready sample whose blank is not ready yet is processed without
-  it (a provisional result) and redone when the blank arrives, because the blank's fingerprint is
-  part of the sample's (``--resume`` sees other inputs);
+  it (a provisional result; without its solvent, also without its solvent-displacement
+  ``volume_fraction``) and redone when the blank arrives, because the blank's fingerprint is part
+  of the sample's (``--resume`` sees other inputs);
 * the absolute standard likewise: until it (and its empty blank) is complete, samples stay in
   arbitrary units and are redone when it arrives;
 * the instrument's dark and empty-beam files must be complete before anything runs.
@@ -108,8 +109,11 @@ def ready_view(config: BeamtimeConfig, tracker: CompletenessTracker) -> ReadyVie
         if files is None:
             waiting[f"sample:{s.name}"] = why
             continue
-        samples.append(replace(s, files=files, solvent=s.solvent if s.solvent in blanks else None,
-                               empty=s.empty if s.empty in blanks else None))
+        solvent = s.solvent if s.solvent in blanks else None
+        # without its solvent (yet) a sample is subtracted by its empty alone: the solvent-displacement
+        # factor (volume_fraction) belongs to the solvent subtraction
+        samples.append(replace(s, files=files, solvent=solvent, empty=s.empty if s.empty in blanks else None,
+                               volume_fraction=s.volume_fraction if solvent else None))
         since[f"sample:{s.name}"] = tracker.complete_since(files) or 0.0
     ready = {s.name for s in samples}
     series = tuple(replace(x, samples=tuple(m for m in x.samples if m in ready)) for x in config.series)
