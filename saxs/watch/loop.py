@@ -267,9 +267,10 @@ def watch(config_path, options: WatchOptions, *, stop: threading.Event | None = 
                 state.cycles += 1
                 try:
                     stamp = config_path.stat().st_mtime_ns
-                    if stamp != config_stamp:
+                    if stamp != config_stamp or config.has_rules:  # rules: samples follow the files
+                        if stamp != config_stamp:
+                            log.info("watch: %s changed: read again", config_path.name)
                         config, config_stamp = load_beamtime(config_path), stamp
-                        log.info("watch: %s changed: read again", config_path.name)
                 except (InputError, OSError) as exc:
                     log.error("watch: %s not read again (keeping the last good one): %s", config_path, exc)
                 view = ready_view(config, tracker)
