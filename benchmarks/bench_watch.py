@@ -163,7 +163,7 @@ def main(argv=None) -> int:
     load_after = uptime()
     firsts = {}
     for e in events(outdir):
-        name = e["key"].split(":", 1)[1]
+        name = e["key"].split(":", 1)[-1]
         if e["key"].startswith("sample:") and name in landed and name not in firsts:
             firsts[name] = e
     rows = [{"sample": n, "latency_summary_s": e["summary_at"] - e["complete_since"],

@@ -47,6 +47,8 @@ from .view import ready_view
 log = logging.getLogger("saxs.batch")
 
 EVENTS_NAME = "watch_events.jsonl"
+#: While samples wait for a worker, the series are analysed again at most this often (s).
+SERIES_EVERY_S_WITH_BACKLOG = 60.0
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ class _State:
     series_keys: dict = field(default_factory=dict)      # series name -> key of its members' state
     series_runs: dict = field(default_factory=dict)      # series name -> (SeriesJob, TaskOutcome)
     failed: dict = field(default_factory=dict)           # task key -> (fingerprint, reason): not retried
+    series_at: float = float("-inf")                     # monotonic time of the last series run
+    backlog: bool = False                                # samples queued for the next cycle
     cycles: int = 0
     processed: int = 0
     last_change: float = field(default_factory=time.monotonic)
@@ -115,9 +119,22 @@ def _why(task) -> str:
     return "; ".join(reasons) or "inputs or settings changed"
 
 
+def _member_state(task) -> str:
+    return task.status if task.status in ("failed", "queued") else "ok"
+
+
 def _series_key(plan, series, members) -> str:
     return json.dumps([list(members), [plan.samples[m].fingerprint for m in members],
-                       [plan.samples[m].status == "failed" for m in members]])
+                       [_member_state(plan.samples[m]) for m in members]])
+
+
+def _series_to_run(plan, state: _State, outdir: Path) -> list:
+    out = []
+    for series, members in plan.series:
+        key = _series_key(plan, series, members)
+        if state.series_keys.get(series.name) != key or not (outdir / "series" / f"{series.name}.h5").exists():
+            out.append((series, members, key))
+    return out
 
 
 def _run_cycle(config, view, options: WatchOptions, runner, state: _State) -> dict | None:
@@ -135,20 +152,22 @@ def _run_cycle(config, view, options: WatchOptions, runner, state: _State) -> di
     for t in tasks:  # a task that failed is tried again only when its inputs change (or at a restart)
         if t.status == "todo" and state.failed.get(t.key, ("",))[0] == t.fingerprint:
             t.status, t.reason = "failed", state.failed[t.key][1]
+    # at most one sample per worker in a cycle, oldest first: the summary (and the report) then follow
+    # each group of results, and a backlog does not delay the samples that land meanwhile
+    waiting = sorted((t for t in plan.samples.values() if t.status == "todo"),
+                     key=lambda t: (view.complete_since.get(t.key, 0.0), t.name))
+    for t in waiting[max(1, options.workers):]:
+        t.status, t.reason = "queued", "complete; queued for a free worker"
+    queued = len(waiting) > max(1, options.workers)
     todo = [t for t in tasks if t.status == "todo"]
     outdir = Path(options.outdir)
-    series_todo = []
-    for series, members in plan.series:
-        key = _series_key(plan, series, members)
-        if state.series_keys.get(series.name) != key or not (outdir / "series" / f"{series.name}.h5").exists():
-            series_todo.append((series, members, key))
-    if not todo and not series_todo:
+    if not todo and not _series_to_run(plan, state, outdir):
         return None
     why = {t.key: _why(t) for t in todo}
     for t in todo:
         log.info("watch: %s to process (%s)", t.key, why[t.key])
     finished_at: dict[str, float] = {}
-    progress = B._Progress(len(todo) + len(series_todo), False)
+    progress = B._Progress(len(todo), False)
 
     def on_done(outcome):
         finished_at[outcome.key] = time.time()
@@ -158,12 +177,27 @@ def _run_cycle(config, view, options: WatchOptions, runner, state: _State) -> di
     B._run_phase(runner, list(plan.blanks.values()), process_blank, on_done, results)
     if plan.standard is not None:
         B._run_phase(runner, [plan.standard], process_standard, on_done, results)
-    B._run_phase(runner, list(plan.samples.values()), process_sample, on_done, results)
+    B._run_phase(runner, [t for t in plan.samples.values() if t.status != "queued"], process_sample, on_done,
+                 results)
+
+    # series: after the samples (their failures count); with a backlog at most once a minute
+    state.backlog = queued
+    series_todo = [(s, members, key) for s, members, key in _series_to_run(plan, state, outdir)
+                   if any(plan.samples[m].status not in ("failed", "queued") for m in members)]
+    if queued and time.monotonic() - state.series_at < SERIES_EVERY_S_WITH_BACKLOG:
+        series_todo = []
+    if series_todo:
+        state.series_at = time.monotonic()
+
+    def member_failure(m):
+        r = results.get(f"sample:{m}")
+        if r is None:
+            return plan.samples[m].reason or "not processed yet"
+        return r["reason"] if r["status"] == "failed" else ""
 
     jobs = []
     for series, members, key in series_todo:
-        failed = tuple("" if results[f"sample:{m}"]["status"] != "failed" else results[f"sample:{m}"]["reason"]
-                       for m in members)
+        failed = tuple(member_failure(m) for m in members)
         jobs.append((SeriesJob(name=series.name, by=series.by, analysis=series.analysis, samples=members,
                                values=tuple(view.config.sample(m).metadata[series.by] for m in members),
                                sample_outputs=tuple(plan.samples[m].output for m in members), failed=failed,
@@ -275,6 +309,7 @@ def watch(config_path, options: WatchOptions, *, stop: threading.Event | None = 
                     log.error("watch: %s not read again (keeping the last good one): %s", config_path, exc)
                 view = ready_view(config, tracker)
                 summary = None
+                state.backlog = False
                 if view.config is not None:
                     try:
                         summary = _run_cycle(config, view, options, runner, state)
@@ -293,7 +328,8 @@ def watch(config_path, options: WatchOptions, *, stop: threading.Event | None = 
                     stopped_by = "idle"
                     log.info("watch: nothing new for %.0f s: stopping", idle)
                     break
-                stop.wait(options.poll_s)
+                if not state.backlog:  # queued samples: next cycle at once
+                    stop.wait(options.poll_s)
     except KeyboardInterrupt:
         stopped_by = "interrupt"
         log.warning("watch: stopped by Ctrl-C; start it again to carry on (finished results are kept)")
