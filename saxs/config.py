@@ -736,21 +736,9 @@ def parse_beamtime(doc: Mapping[str, Any], path) -> BeamtimeConfig:
 def _ruled_samples(doc, file, instrument, absolute, blanks) -> list[dict]:
     from .sample_rules import samples_from_rules
 
-    listed = doc.get("samples", [])
-    listed = listed if isinstance(listed, list) else []
-    claimed: set[str] = set()
-    patterns = [p for b in blanks.values() for p in b.files] + list(absolute.standard_file or ())
-    patterns += list(instrument.dark or ()) + ([instrument.empty_beam] if isinstance(instrument.empty_beam, str)
-                                               else list(instrument.empty_beam or ()))
-    for s in listed:
-        if isinstance(s, dict):
-            items = s.get("files", [])
-            patterns += [_absolute(file, v) for v in ([items] if isinstance(items, str) else items)
-                         if isinstance(v, str)]
-    for p in BeamtimeConfig.resolve(tuple(patterns)):
-        claimed.add(str(p))
-    names = {s.get("name") for s in listed if isinstance(s, dict)}
-    return samples_from_rules(doc["sample_rules"], file, claimed=claimed, listed=names)
+    taken = [p for b in blanks.values() for p in b.files] + list(absolute.standard_file or ())
+    taken += list(instrument.dark or ()) + ([instrument.empty_beam] if instrument.empty_beam else [])
+    return samples_from_rules(doc["sample_rules"], file, listed_tables=doc.get("samples", []), taken=taken)
 
 
 def load_beamtime(path) -> BeamtimeConfig:

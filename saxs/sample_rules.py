@@ -89,7 +89,25 @@ def _format(template: str, values: dict, file, where: str) -> str:
                          f"({', '.join(values) or 'none'})", got=template) from exc
 
 
-def samples_from_rules(rules, file: Path, *, claimed: set[str], listed: set[str]) -> list[dict]:
+def _claimed(file: Path, listed_tables, taken) -> tuple[set[str], set[str]]:
+    """(absolute paths of the files other entries name, names of the listed samples)."""
+    patterns = list(taken)
+    names = set()
+    for s in listed_tables if isinstance(listed_tables, list) else []:
+        if isinstance(s, dict):
+            names.add(s.get("name"))
+            items = s.get("files", [])
+            for v in [items] if isinstance(items, str) else items if isinstance(items, list) else []:
+                if isinstance(v, str):
+                    p = Path(v).expanduser()
+                    patterns.append(str(p if p.is_absolute() else file.parent / p))
+    claimed = set()
+    for pattern in patterns:
+        claimed.update(glob.glob(pattern) if glob.has_magic(pattern) else [pattern])
+    return claimed, names
+
+
+def samples_from_rules(rules, file: Path, *, listed_tables=(), taken=()) -> list[dict]:
     """``[[samples]]`` tables made by the ``[[sample_rules]]`` of a beamtime file, from the files there now.
 
     Parameters
@@ -98,10 +116,11 @@ def samples_from_rules(rules, file: Path, *, claimed: set[str], listed: set[str]
         The ``sample_rules`` array of the parsed TOML.
     file : Path
         The beamtime file (relative paths are relative to its folder; errors name it).
-    claimed : set of str
-        Absolute paths of files already named by listed samples, blanks, the standard, the dark.
-    listed : set of str
-        Names of the listed samples (a rule never makes a sample of the same name).
+    listed_tables : list of dict
+        The ``[[samples]]`` tables of the file: their files are left to them, and a rule never makes
+        a sample of the same name as one of them.
+    taken : sequence of str
+        Absolute paths or patterns of the blanks', the standard's, the dark's and the empty beam's files.
 
     Returns
     -------
@@ -110,6 +129,7 @@ def samples_from_rules(rules, file: Path, *, claimed: set[str], listed: set[str]
     """
     if not isinstance(rules, list):
         raise InputError(file, "sample_rules", "an array of [[sample_rules]] tables", got=type(rules).__name__)
+    claimed, listed = _claimed(file, listed_tables, taken)
     made: dict[str, dict] = {}
     for k, rule in enumerate(rules):
         where = f"sample_rules[{k}]"
