@@ -203,6 +203,7 @@ def _run_cycle(config, view, options: WatchOptions, runner, state: _State) -> di
                                sample_outputs=tuple(plan.samples[m].output for m in members), failed=failed,
                                output=str(outdir / "series" / f"{series.name}.h5"),
                                figures_dir=str(outdir / "figures")), key))
+    progress.total += len(jobs)
     outcomes = runner.run([Task(f"series:{j.name}", process_series, (j,)) for j, _ in jobs], on_done=on_done)
     for (job, key), outcome in zip(jobs, outcomes):
         state.series_runs[job.name] = (job, outcome)
