@@ -87,6 +87,7 @@ class _State:
     series_keys: dict = field(default_factory=dict)      # series name -> key of its members' state
     series_runs: dict = field(default_factory=dict)      # series name -> (SeriesJob, TaskOutcome)
     failed: dict = field(default_factory=dict)           # task key -> (fingerprint, reason): not retried
+    reports: dict = field(default_factory=dict)          # task key -> (fingerprint, result of its run)
     series_at: float = float("-inf")                     # monotonic time of the last series run
     backlog: bool = False                                # samples queued for the next cycle
     cycles: int = 0
@@ -179,6 +180,13 @@ def _run_cycle(config, view, options: WatchOptions, runner, state: _State) -> di
         B._run_phase(runner, [plan.standard], process_standard, on_done, results)
     B._run_phase(runner, [t for t in plan.samples.values() if t.status != "queued"], process_sample, on_done,
                  results)
+
+    for t in tasks:  # done in an earlier cycle of this watch: its report as it came back (no re-reading)
+        cached = state.reports.get(t.key)
+        if results.get(t.key, {}).get("status") == "skipped" and cached and cached[0] == t.fingerprint:
+            results[t.key] = cached[1]
+        elif results.get(t.key, {}).get("status") == "done":
+            state.reports[t.key] = (t.fingerprint, results[t.key])
 
     # series: after the samples (their failures count); with a backlog at most once a minute
     state.backlog = queued

@@ -98,6 +98,7 @@ def test_watch_processes_each_sample_once_and_matches_batch(finished_beamtime, t
         assert e["summary_at"] >= e["result_at"] >= e["complete_since"]
     summary = json.loads((outdir / "summary.json").read_text())
     assert summary["watch"]["running"] is False and summary["counts"]["samples"] == len(SAMPLES)
+    assert [s["status"] for s in summary["samples"]] == ["done"] * len(SAMPLES)  # as they came back, not re-read
     assert [s["status"] for s in summary["series"]] == ["done", "done"]
 
     check_against_batch(target, outdir, tmp_path / "reference")
