@@ -71,10 +71,13 @@ def run(args) -> int:
     if args.watch and not args.dry_run:  # --dry-run plans the beamtime as it is now, as without --watch
         from .watch import run as run_watch
 
-        if args.only:
-            from ..errors import InputError
+        from ..errors import InputError
 
+        if args.only:
             raise InputError(None, "--only", "no --only with --watch (the watch processes every sample)")
+        if args.overwrite:
+            raise InputError(None, "--overwrite", "no --overwrite with --watch (it carries on from OUTDIR's results "
+                             "as --resume does; give a new OUTDIR to start afresh)")
         return run_watch(args)
     config_path = Path(args.config)
     if not config_path.is_absolute():
