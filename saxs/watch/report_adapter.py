@@ -32,7 +32,8 @@ def refresh_report(outdir, *, refresh_seconds: float | None) -> Path | None:
             return None
         raise
     try:
-        path = write_report(Path(outdir), refresh_seconds=refresh_seconds)
+        seconds = None if refresh_seconds is None else max(1, int(round(refresh_seconds)))  # whole seconds
+        path = write_report(Path(outdir), refresh_seconds=seconds)
     except Exception as exc:  # noqa: BLE001 - the report must never stop the processing
         log.warning("report.html not refreshed: %s: %s", type(exc).__name__, exc)
         return None

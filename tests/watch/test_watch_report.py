@@ -14,7 +14,7 @@ from saxs.watch import WatchOptions, watch
 
 def _dom(page) -> str:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    out = subprocess.run([chromium, "--headless", "--disable-gpu", "--no-sandbox", "--virtual-time-budget=3000",
+    out = subprocess.run([chromium, "--headless", "--disable-gpu", "--no-sandbox",
                           "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
     return out.stdout
 
@@ -34,6 +34,7 @@ def test_report_shows_a_sample_after_it_lands(finished_beamtime, tmp_path):
         names = {s["name"] for s in (summary or {}).get("samples", [])}
         if summary is not None and "cdse_T190" in names and "first" not in seen:
             seen["first"] = _dom(outdir / "report.html")
+            seen["reloads"] = 'http-equiv="refresh" content="2"' in (outdir / "report.html").read_text()
             for name in ("cdse_T200_eiger2_4m_bin8_00001_00.h5", "cdse_T200.h5"):  # the next sample lands
                 shutil.copyfile(finished_beamtime / "raw" / name, target / "raw" / name)
         elif summary is not None and "cdse_T200" in names:
@@ -43,5 +44,7 @@ def test_report_shows_a_sample_after_it_lands(finished_beamtime, tmp_path):
                                                           stop_after_idle_s=3.0, report_refresh_s=2.0),
                     on_cycle=on_cycle)
     assert outcome["exit_code"] == 0
-    assert "cdse_T190" in seen["first"]
+    assert "cdse_T190" in seen["first"] and seen["reloads"]  # while the watch runs the page reloads itself
+    live = (outdir / "report.html").read_text()  # after the stop: no more reloading
+    assert 'http-equiv="refresh"' not in live
     assert "cdse_T190" in seen["second"] and "cdse_T200" in seen["second"]
