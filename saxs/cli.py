@@ -23,7 +23,8 @@ from . import __version__
 from .errors import InputError
 
 #: Command modules in the order ``saxs --help`` lists them (the data flow).
-COMMANDS = ("simulate", "reduce", "subtract", "calibrate", "fit", "peaks", "series", "batch", "report", "plot")
+COMMANDS = ("simulate", "reduce", "subtract", "calibrate", "fit", "peaks", "series", "batch", "watch", "report",
+            "plot")
 
 
 def build_parser() -> argparse.ArgumentParser:

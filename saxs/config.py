@@ -62,6 +62,11 @@ Layout (version 1)::
     poor_fit_chi2_reduced = 3.0        # poor fit: chi2_r against the data's own sigma above this ...
     poor_fit_durbin_watson = 1.0       # ... and residuals' Durbin-Watson below this (mcfit.quality)
 
+    [[sample_rules]]                   # optional: samples found from the raw files (saxs/sample_rules.py)
+    files = "raw/*.h5"
+    pattern = 'cdse_T(?P<nucleation_temperature_C>\\d+)\\.h5'   # named groups: name and metadata
+    solvent = "solvent_ode"            # (and master keys: [sample_rules.master] key = "path/in/scan")
+
     [[series]]
     name = "nucleation_temperature"
     by = "nucleation_temperature_C"    # a metadata key every matched sample has
@@ -304,6 +309,9 @@ class BeamtimeConfig:
     blanks : Mapping[str, BlankConfig]
     samples : tuple of SampleConfig, in file order
     series : tuple of SeriesConfig
+    has_rules : bool
+        The file has ``[[sample_rules]]`` (:mod:`saxs.sample_rules`): its samples depend on the files
+        there when it was read (a watch reads it again every cycle).
     """
 
     path: Path
@@ -315,6 +323,7 @@ class BeamtimeConfig:
     samples: tuple[SampleConfig, ...]
     fit: FitConfig
     series: tuple[SeriesConfig, ...]
+    has_rules: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "blanks", MappingProxyType(dict(self.blanks)))
@@ -569,9 +578,9 @@ def _metadata(body, file, where) -> dict:
     return out
 
 
-def _samples(doc, file) -> tuple[SampleConfig, ...]:
-    section = doc.get("samples")
-    if not isinstance(section, list) or not section:
+def _samples(doc, file, *, allow_none: bool = False) -> tuple[SampleConfig, ...]:
+    section = doc.get("samples", [] if allow_none else None)
+    if not isinstance(section, list) or not (section or allow_none):
         raise InputError(file, "samples", "at least one [[samples]] table", got=None if section is None else section)
     samples, seen = [], set()
     for k, body in enumerate(section):
@@ -640,7 +649,7 @@ def _fit(doc, file) -> FitConfig:
     )
 
 
-def _series(doc, file, samples: tuple[SampleConfig, ...]) -> tuple[SeriesConfig, ...]:
+def _series(doc, file, samples: tuple[SampleConfig, ...], *, allow_empty: bool = False) -> tuple[SeriesConfig, ...]:
     section = doc.get("series", [])
     if not isinstance(section, list):
         raise InputError(file, "series", "an array of [[series]] tables", got=type(section).__name__)
@@ -658,7 +667,7 @@ def _series(doc, file, samples: tuple[SampleConfig, ...]) -> tuple[SeriesConfig,
         if not isinstance(patterns, list) or not patterns or not all(isinstance(p, str) for p in patterns):
             raise t.error("samples", "a list of sample names or patterns", got=t.data.get("samples"))
         members = [s for s in samples if any(fnmatch.fnmatchcase(s.name, p) for p in patterns)]
-        if not members:
+        if not members and not allow_empty:  # with sample rules, members may not have been measured yet
             raise t.error("samples", "patterns matching at least one sample name", got=patterns)
         for s in members:
             if by not in s.metadata:
@@ -707,19 +716,32 @@ def parse_beamtime(doc: Mapping[str, Any], path) -> BeamtimeConfig:
     file = Path(path).absolute()
     version = doc.get("version", 0)
     doc = migrate(doc, file=file)
-    _Table(doc, file, "", ("version", "title", "instrument", "absolute", "blanks", "samples", "fit", "series"))
+    _Table(doc, file, "", ("version", "title", "instrument", "absolute", "blanks", "samples", "fit", "series",
+                           "sample_rules"))
     title = doc.get("title", "")
     if not isinstance(title, str):
         raise InputError(file, "title", "a string", got=title)
     instrument = _instrument(doc, file)
     absolute = _absolute_section(doc, file)
     blanks = _blanks(doc, file)
-    samples = _samples(doc, file)
+    rules = doc.get("sample_rules")
+    if rules is not None:  # samples found from the files there now (saxs.sample_rules)
+        doc = {**doc, "samples": list(doc.get("samples", [])) + _ruled_samples(doc, file, instrument, absolute,
+                                                                                blanks)}
+    samples = _samples(doc, file, allow_none=rules is not None)
     _check_blank_references(file, blanks, samples, absolute)
-    series = _series(doc, file, samples)
+    series = _series(doc, file, samples, allow_empty=rules is not None)
     return BeamtimeConfig(path=file, version=version, title=title, instrument=instrument, absolute=absolute,
                           blanks=blanks, samples=_sample_analyses(samples, series), fit=_fit(doc, file),
-                          series=series)
+                          series=series, has_rules=rules is not None)
+
+
+def _ruled_samples(doc, file, instrument, absolute, blanks) -> list[dict]:
+    from .sample_rules import samples_from_rules
+
+    taken = [p for b in blanks.values() for p in b.files] + list(absolute.standard_file or ())
+    taken += list(instrument.dark or ()) + ([instrument.empty_beam] if instrument.empty_beam else [])
+    return samples_from_rules(doc["sample_rules"], file, listed_tables=doc.get("samples", []), taken=taken)
 
 
 def load_beamtime(path) -> BeamtimeConfig:

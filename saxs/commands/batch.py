@@ -14,6 +14,7 @@ EXAMPLES = """\
   saxs batch demo -o demo-out --scheduler tcp://10.0.0.5:8786 # an existing Dask cluster
   saxs batch demo -o demo-out --dry-run --json                # what would run
   saxs batch demo -o demo-out --resume --no-report            # skip report.html (saxs report writes it)
+  saxs batch demo -o live --watch --stop-after-idle 5         # during the beamtime (see saxs watch --help)
 
 exit status: 0 everything succeeded; 1 some samples (blanks, series) failed - the summary and
 summary.json say which and why, all others were processed; 2 bad beamtime file or options.
@@ -56,6 +57,11 @@ def register(subparsers) -> None:
                         help="do not write OUTDIR/report.html (the beamtime report; saxs report OUTDIR writes it later)")
     parser.add_argument("--no-progress", action="store_true", help="plain log lines even on a terminal")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
+    parser.add_argument("--watch", action="store_true",
+                        help="keep running and process the files as they land (as saxs watch; see its --help)")
+    from .watch import add_watch_options
+
+    add_watch_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -67,6 +73,17 @@ def run(args) -> int:
     from ..pipeline.batch import BatchOptions, run_batch
     from ..pipeline.scheduler import parse_scheduler
 
+    if args.watch and not args.dry_run:  # --dry-run plans the beamtime as it is now, as without --watch
+        from .watch import run as run_watch
+
+        from ..errors import InputError
+
+        if args.only:
+            raise InputError(None, "--only", "no --only with --watch (the watch processes every sample)")
+        if args.overwrite:
+            raise InputError(None, "--overwrite", "no --overwrite with --watch (it carries on from OUTDIR's results "
+                             "as --resume does; give a new OUTDIR to start afresh)")
+        return run_watch(args)
     config_path = Path(args.config)
     if not config_path.is_absolute():
         config_path = Path(args.beamtime_dir) / config_path

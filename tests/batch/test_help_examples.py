@@ -31,6 +31,7 @@ PARSED_ONLY = {
     "saxs simulate bench --preset full": "full-size Eiger2 4M frames: minutes and gigabytes",
     "--scheduler tcp://": "needs a running Dask cluster",
     "--scheduler local": "starts a Dask LocalCluster (tested in test_scheduler.py)",
+    "saxs watch demo -o live": "watches until Ctrl-C or 10 min idle (tested in tests/watch)",
 }
 
 
