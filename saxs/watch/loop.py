@@ -29,6 +29,7 @@ it stops by itself once nothing has changed for that long (scripts, tests).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import logging
@@ -296,6 +297,10 @@ def watch(config_path, options: WatchOptions, *, stop: threading.Event | None = 
     config = load_beamtime(config_path)
     tracker = tracker or CompletenessTracker(options.settle_s)
     stop = stop or threading.Event()
+    from ..pipeline.lock import batch_lock
+
+    held = contextlib.ExitStack()  # one batch or watch per OUTDIR: a live run's temporary files are never touched
+    held.enter_context(batch_lock(outdir))
     handlers = B._setup_logging(outdir, False)
     B._remove_stale_temporaries(outdir)
     state = _State()
@@ -347,6 +352,7 @@ def watch(config_path, options: WatchOptions, *, stop: threading.Event | None = 
             _final_summary(outdir, stopped_by)
         finally:
             B._teardown_logging(handlers)
+            held.close()
     failed = bool(last_summary and last_summary.get("failed"))
     return {"cycles": state.cycles, "processed": state.processed, "stopped_by": stopped_by,
             "exit_code": 1 if failed else 0, "summary": last_summary}
