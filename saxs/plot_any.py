@@ -30,6 +30,7 @@ import numpy as np
 from . import plotting
 from .errors import InputError
 from .pipeline import results
+from .pipeline.results import _text  # the one decoder of the strings saxs writes into result files
 
 #: ``saxs series -o`` files: the program attribute of their analysis group.
 STEPS_PROGRAM = "mcfit.steps.analyse_series"
@@ -42,14 +43,6 @@ ALL_KINDS = ("fit", "distribution", "stacked", "waterfall", "steps", "peaks", "c
 
 _EXPECTED = ("a file written by saxs (reduce, subtract, fit, series, peaks or batch): an NXcanSAS entry, "
              "a fit result group or a series summary")
-
-
-def _text(value) -> str:
-    if isinstance(value, bytes):
-        return value.decode()
-    if isinstance(value, np.ndarray) and value.shape == ():
-        return _text(value[()])
-    return str(value)
 
 
 def _steps_group(f: h5py.File) -> str:
