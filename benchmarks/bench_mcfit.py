@@ -115,7 +115,7 @@ def kernel_ns_per_step_q(repeats=7, steps=20_000):
 
     from mcfit import kernels, kernels_v1
     from mcfit.data import prepare, radius_limits
-    from mcfit.fit import repetition_seeds
+    from mcfit.driver import repetition_seeds
 
     out = {}
     before = numba.get_num_threads()

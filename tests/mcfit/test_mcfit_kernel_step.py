@@ -11,7 +11,7 @@ import pytest
 
 from mcfit import kernels, kernels_v1, reference
 from mcfit.data import prepare, radius_limits
-from mcfit.fit import repetition_seeds
+from mcfit.driver import repetition_seeds
 from mcfit.models import TAYLOR_CUTOFF, sphere_amplitude, sphere_volume_nm3
 
 ENGINES = [pytest.param(kernels, id="numba"), pytest.param(reference, id="numpy")]
