@@ -74,450 +74,42 @@ Layout (version 1)::
     analysis = "steps"                 # or "peaks"
 
 Versions: version 0 is the layout written before the ``version`` key existed (samples as
-``[samples.NAME]`` tables, ``fit.q_min_nm`` / ``fit.q_max_nm``); :func:`_migrate_v0_to_v1`
+``[samples.NAME]`` tables, ``fit.q_min_nm`` / ``fit.q_max_nm``); :mod:`saxs.config_migrate`
 turns it into version 1. A file newer than :data:`CURRENT_VERSION` is refused.
 
 Every problem raises :class:`saxs.errors.InputError` naming the file, the key (as a TOML path,
 e.g. ``samples[2].thickness_mm``) and what was expected.
+
+This module reads and validates the file, section by section (:func:`load_beamtime`,
+:func:`parse_beamtime`); the dataclasses it builds are defined in :mod:`saxs.config_schema`, the
+per-table checks in :mod:`saxs.config_table`, the version migrations in :mod:`saxs.config_migrate`.
+Every name of ``__all__`` is importable from here.
 """
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
-import glob
 import math
-import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from . import defaults
+from .config_migrate import CURRENT_VERSION, migrate
+from .config_schema import (ANALYSES, SAMPLE_ANALYSES, STANDARDS, AbsoluteConfig, BeamtimeConfig, BlankConfig,
+                            FitConfig, InstrumentConfig, SampleConfig, SeriesConfig)
+from .config_table import NAME_RE, TomlTable
 from .errors import InputError
-from .limits import LIMITS
 
-#: The beamtime file version this code writes and reads natively.
-CURRENT_VERSION = 1
-
-#: Names of samples, blanks and series become file names: keep them simple.
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
-
-ANALYSES = ("steps", "peaks")
-#: What a sample's own analysis is: a sphere fit (size distribution) or Bragg peaks only.
-SAMPLE_ANALYSES = ("sizes", "peaks")
-STANDARDS = ("srm3600", "water")
-
-
-# --------------------------------------------------------------------------- dataclasses
-@dataclass(frozen=True)
-class InstrumentConfig:
-    """Calibration files shared by every measurement (paths absolute, patterns absolute).
-
-    Attributes
-    ----------
-    poni : Path or None
-        pyFAI PONI file; ``None``: geometry from each raw file's header.
-    mask, flat : Path or None
-        Mask and flat-field images.
-    dark : tuple of str
-        Absolute glob patterns of the dark frames (median of the stack); empty: no dark.
-    empty_beam : str or None
-        Absolute glob pattern of the empty-beam measurement used for transmissions.
-    npt : int
-        Number of integration points (default :data:`saxs.defaults.NPT`, as ``saxs reduce``).
-    dark_statistic : str
-        ``"median"`` or ``"clipped_mean"`` of the dark stack (default
-        :data:`saxs.defaults.DARK_STATISTIC`, as ``saxs reduce``); the median of a few
-        low-count Poisson darks is biased low (see :func:`saxs.integrate.read_dark`).
-    monitor : str
-        ``"counters"`` (default: the monitor counters of the master file or the scalers file; a
-        file without them is an error) or ``"none"`` (reduce unnormalised, like ``--no-monitor``).
-    """
-
-    poni: Path | None = None
-    mask: Path | None = None
-    dark: tuple[str, ...] = ()
-    flat: Path | None = None
-    empty_beam: str | None = None
-    npt: int = defaults.NPT
-    dark_statistic: str = defaults.DARK_STATISTIC
-    monitor: str = "counters"
-
-
-@dataclass(frozen=True)
-class AbsoluteConfig:
-    """How intensities are put on the absolute scale (1/cm).
-
-    Exactly one of ``calibration`` (a stored calibration file) or ``standard_file`` (a standard
-    measured in this beamtime) is set; both ``None`` means the intensities stay arbitrary.
-    """
-
-    calibration: Path | None = None
-    standard_file: str | None = None
-    standard: str | None = None
-    standard_thickness_mm: float | None = None
-    standard_empty: str | None = None
-
-    @property
-    def enabled(self) -> bool:
-        """True when the intensities are put on the absolute scale."""
-        return self.calibration is not None or self.standard_file is not None
-
-
-@dataclass(frozen=True)
-class BlankConfig:
-    """A blank measurement (solvent in the capillary, empty capillary).
-
-    Attributes
-    ----------
-    name : str
-        Name the samples refer to.
-    files : tuple of str
-        Absolute glob patterns of its raw files.
-    empty : str or None
-        Name of the blank subtracted from this one (e.g. the empty capillary under the solvent).
-    thickness_mm : float or None
-        Thickness of the blank's contents, mm.
-    """
-
-    name: str
-    files: tuple[str, ...]
-    empty: str | None = None
-    thickness_mm: float | None = None
-
-
-@dataclass(frozen=True)
-class SampleConfig:
-    """One sample: raw files, blanks, thickness and the metadata that orders series.
-
-    Attributes
-    ----------
-    name : str
-        Unique sample name (used for output file names).
-    files : tuple of str
-        Absolute glob patterns of its raw files.
-    solvent, empty : str or None
-        Names of the blanks subtracted from it.
-    thickness_mm : float or None
-        Sample thickness, mm (needed for the absolute scale).
-    volume_fraction : float or None
-        Particle volume fraction, when known from the synthesis: the solvent blank is then scaled
-        by ``1 - volume_fraction`` (solvent displacement) before it is subtracted.
-    metadata : Mapping[str, float | str]
-        E.g. ``nucleation_temperature_C``, ``reaction_time_s``.
-    analysis : str
-        ``"sizes"`` (a sphere fit gives the size distribution) or ``"peaks"`` (Bragg peaks only: a
-        mesophase has no particles to size). Default: ``"peaks"`` for a sample that belongs to
-        ``peaks`` series only, else ``"sizes"``.
-    fit : bool
-        Whether the batch fits spheres to this sample: ``analysis == "sizes"`` unless the file says
-        ``fit = true`` (force a fit of a peaks sample) or ``fit = false``.
-    """
-
-    name: str
-    files: tuple[str, ...]
-    solvent: str | None = None
-    empty: str | None = None
-    thickness_mm: float | None = None
-    metadata: Mapping[str, Any] = field(default_factory=dict)
-    volume_fraction: float | None = None
-    analysis: str = "sizes"
-    fit: bool = True
-
-    def __post_init__(self):
-        object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
-
-    @property
-    def blanks(self) -> tuple[str, ...]:
-        """Names of the blanks this sample needs (solvent first)."""
-        return tuple(b for b in (self.solvent, self.empty) if b is not None)
-
-
-@dataclass(frozen=True)
-class FitConfig:
-    """Monte Carlo sphere-fit settings (see :mod:`mcfit`).
-
-    Attributes
-    ----------
-    q_range_nm : (float, float) or None
-        Fitted q range, 1/nm; None (the default, as ``saxs fit``): the whole curve.
-    radius_range_nm : (float, float) or None
-        Radius range of the contributions, nm; None (the default, as ``saxs fit``): pi / q_max to
-        pi / q_min of the fitted range.
-    contributions, repetitions, bins : int
-        Number of spheres per repetition, of independent repetitions, of histogram bins.
-    seed : int
-        Base seed; each sample's seed is derived from it and the sample name.
-    contrast_sld : float
-        Scattering length density contrast, 1e-6 1/A^2.
-    max_steps : int
-        Most Monte Carlo proposals per repetition (a curve spheres cannot describe, such as a
-        mesophase with Bragg peaks, runs to this limit).
-    poor_fit_chi2_reduced, poor_fit_durbin_watson : float
-        Thresholds of the poor-fit rule (:mod:`mcfit.quality`): reduced chi2 against the data's
-        own sigma above the first and residuals' Durbin-Watson statistic below the second.
-    """
-
-    q_range_nm: tuple[float, float] | None = defaults.FIT_Q_RANGE_NM
-    radius_range_nm: tuple[float, float] | None = defaults.FIT_RADIUS_RANGE_NM
-    contributions: int = defaults.FIT_CONTRIBUTIONS
-    repetitions: int = defaults.FIT_REPETITIONS
-    seed: int = 20261124
-    contrast_sld: float = 34.4
-    bins: int = defaults.FIT_BINS
-    max_steps: int = defaults.FIT_MAX_STEPS
-    poor_fit_chi2_reduced: float = defaults.POOR_FIT_CHI2_REDUCED
-    poor_fit_durbin_watson: float = defaults.POOR_FIT_DURBIN_WATSON
-
-
-@dataclass(frozen=True)
-class SeriesConfig:
-    """A series of samples analysed together, ordered by one metadata key.
-
-    Attributes
-    ----------
-    name : str
-        Series name (output file names).
-    by : str
-        Metadata key giving the series variable.
-    samples : tuple of str
-        Names of the member samples, resolved from the patterns, ordered by ``by``.
-    analysis : str
-        ``"steps"`` (quantized radii) or ``"peaks"`` (mesophase tracking).
-    """
-
-    name: str
-    by: str
-    samples: tuple[str, ...]
-    analysis: str = "steps"
-
-
-@dataclass(frozen=True)
-class BeamtimeConfig:
-    """A validated beamtime file (always the current version).
-
-    Attributes
-    ----------
-    path : Path
-        The TOML file (absolute).
-    version : int
-        Version the file was written in (before migration).
-    title : str
-    instrument, absolute, fit : see their classes
-    blanks : Mapping[str, BlankConfig]
-    samples : tuple of SampleConfig, in file order
-    series : tuple of SeriesConfig
-    has_rules : bool
-        The file has ``[[sample_rules]]`` (:mod:`saxs.sample_rules`): its samples depend on the files
-        there when it was read (a watch reads it again every cycle).
-    """
-
-    path: Path
-    version: int
-    title: str
-    instrument: InstrumentConfig
-    absolute: AbsoluteConfig
-    blanks: Mapping[str, BlankConfig]
-    samples: tuple[SampleConfig, ...]
-    fit: FitConfig
-    series: tuple[SeriesConfig, ...]
-    has_rules: bool = False
-
-    def __post_init__(self):
-        object.__setattr__(self, "blanks", MappingProxyType(dict(self.blanks)))
-
-    @property
-    def base_dir(self) -> Path:
-        """Folder relative paths in the file are resolved against."""
-        return self.path.parent
-
-    def sample(self, name: str) -> SampleConfig:
-        """The sample called ``name`` (KeyError if none)."""
-        for s in self.samples:
-            if s.name == name:
-                return s
-        raise KeyError(name)
-
-    @staticmethod
-    def resolve(patterns) -> tuple[Path, ...]:
-        """Expand absolute glob patterns into the sorted, de-duplicated files that exist now."""
-        if isinstance(patterns, str):
-            patterns = (patterns,)
-        found: dict[str, None] = {}
-        for pattern in patterns:
-            if glob.has_magic(pattern):
-                for hit in sorted(glob.glob(pattern)):
-                    found.setdefault(hit, None)
-            elif Path(pattern).exists():
-                found.setdefault(pattern, None)
-        return tuple(Path(p) for p in found)
-
-
-# --------------------------------------------------------------------------- migrations
-def _migrate_v0_to_v1(doc: dict) -> dict:
-    """Version 0 (no ``version`` key) -> 1.
-
-    Version 0 wrote samples as tables keyed by name (``[samples.cdse_T190]``) and the fitted q
-    range as ``fit.q_min_nm`` / ``fit.q_max_nm``. Version 1 uses an array of tables with a
-    ``name`` key and ``fit.q_range_nm = [min, max]``.
-    """
-    doc = dict(doc)
-    samples = doc.get("samples")
-    if isinstance(samples, dict):
-        doc["samples"] = [{"name": name, **dict(body)} if isinstance(body, dict) else body
-                          for name, body in samples.items()]
-    fit = doc.get("fit")
-    if isinstance(fit, dict) and ("q_min_nm" in fit or "q_max_nm" in fit):
-        fit = dict(fit)
-        # a missing bound is open (the data's end), as the whole curve is the default range
-        q_min = fit.pop("q_min_nm", 1e-9)
-        q_max = fit.pop("q_max_nm", 1e9)
-        fit["q_range_nm"] = [q_min, q_max]
-        doc["fit"] = fit
-    doc["version"] = 1
-    return doc
-
-
-#: ``version -> function`` turning a document of that version into the next one.
-_MIGRATIONS: dict[int, Callable[[dict], dict]] = {0: _migrate_v0_to_v1}
-
-
-def migrate(doc: Mapping[str, Any], *, file=None) -> dict:
-    """Bring a parsed beamtime document to :data:`CURRENT_VERSION`, one explicit step at a time.
-
-    Parameters
-    ----------
-    doc : mapping
-        The parsed TOML document; no ``version`` key means version 0.
-    file : path, optional
-        Named in error messages.
-
-    Returns
-    -------
-    dict
-        The document in the current version (``doc["version"] == CURRENT_VERSION``).
-    """
-    doc = dict(doc)
-    version = doc.get("version", 0)
-    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
-        raise InputError(file, "version", f"an integer from 0 to {CURRENT_VERSION}", got=version)
-    if version > CURRENT_VERSION:
-        raise InputError(file, "version", f"at most {CURRENT_VERSION} (this saxs-insitu reads beamtime files "
-                         f"up to version {CURRENT_VERSION}; upgrade saxs-insitu)", got=version)
-    while version < CURRENT_VERSION:
-        doc = _MIGRATIONS[version](doc)
-        version += 1
-        doc["version"] = version
-    return doc
-
-
-# --------------------------------------------------------------------------- validation helpers
-class _Table:
-    """A TOML table being validated: knows its file and key path, rejects unknown keys."""
-
-    def __init__(self, data, file: Path, where: str, allowed: tuple[str, ...]):
-        if not isinstance(data, dict):
-            raise InputError(file, where or "(document)", "a table", got=type(data).__name__)
-        self.data = data
-        self.file = file
-        self.where = where
-        for key in data:
-            if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                raise InputError(file, self.key(key), f"one of the keys {', '.join(allowed)}{hint}",
-                                 got=key)
-
-    def key(self, name: str) -> str:
-        return f"{self.where}.{name}" if self.where else name
-
-    def error(self, name: str, expected: str, got=None) -> InputError:
-        return InputError(self.file, self.key(name), expected, got=got)
-
-    def has(self, name: str) -> bool:
-        return name in self.data
-
-    def string(self, name: str, *, required: bool = False, choices=None) -> str | None:
-        if name not in self.data:
-            if required:
-                raise self.error(name, "a string (this key is required)")
-            return None
-        value = self.data[name]
-        if not isinstance(value, str) or not value:
-            raise self.error(name, "a non-empty string", got=value)
-        if choices is not None and value not in choices:
-            raise self.error(name, f"one of {', '.join(repr(c) for c in choices)}", got=value)
-        return value
-
-    def name(self, name: str, *, required: bool = True) -> str | None:
-        value = self.string(name, required=required)
-        if value is not None and not _NAME_RE.match(value):
-            raise self.error(name, "a name of letters, digits, '_', '.', '+' or '-' (it becomes a file name)",
-                             got=value)
-        return value
-
-    def integer(self, name: str, default: int | None, *, minimum: int | None = None) -> int | None:
-        if name not in self.data:
-            return default
-        value = self.data[name]
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(name, "an integer", got=value)
-        if minimum is not None and value < minimum:
-            raise self.error(name, f"an integer >= {minimum}", got=value)
-        if name in LIMITS and value > LIMITS[name][0]:
-            raise self.error(name, f"an integer <= {LIMITS[name][0]:,} ({LIMITS[name][1]})", got=value)
-        return value
-
-    def number(self, name: str, default: float | None, *, positive: bool = False) -> float | None:
-        if name not in self.data:
-            return default
-        value = self.data[name]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise self.error(name, "a finite number", got=value)
-        if positive and value <= 0:
-            raise self.error(name, "a positive number", got=value)
-        return float(value)
-
-    def number_range(self, name: str, default: tuple[float, float] | None, *, positive: bool = True):
-        if name not in self.data:
-            return default
-        value = self.data[name]
-        ok = (isinstance(value, list) and len(value) == 2
-              and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value))
-        if not ok:
-            raise self.error(name, "a list of two numbers [min, max]", got=value)
-        low, high = float(value[0]), float(value[1])
-        if (positive and low <= 0) or not low < high:
-            raise self.error(name, "[min, max] with 0 < min < max" if positive else "[min, max] with min < max",
-                             got=value)
-        return (low, high)
-
-    def patterns(self, name: str, *, required: bool) -> tuple[str, ...]:
-        if name not in self.data:
-            if required:
-                raise self.error(name, "a path or glob pattern, or a list of them (this key is required)")
-            return ()
-        value = self.data[name]
-        items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list) or not items or not all(isinstance(v, str) and v for v in items):
-            raise self.error(name, "a path or glob pattern, or a non-empty list of them", got=value)
-        return tuple(_absolute(self.file, v) for v in items)
-
-    def path(self, name: str) -> Path | None:
-        value = self.string(name)
-        return None if value is None else Path(_absolute(self.file, value))
-
-
-def _absolute(file: Path, relative: str) -> str:
-    p = Path(relative).expanduser()
-    return str(p if p.is_absolute() else file.parent / p)
+__all__ = ["load_beamtime", "parse_beamtime", "migrate", "CURRENT_VERSION", "ANALYSES", "SAMPLE_ANALYSES",
+           "STANDARDS", "BeamtimeConfig", "InstrumentConfig", "AbsoluteConfig", "BlankConfig", "SampleConfig",
+           "FitConfig", "SeriesConfig"]
 
 
 # --------------------------------------------------------------------------- sections
 def _instrument(doc, file) -> InstrumentConfig:
-    t = _Table(doc.get("instrument", {}), file, "instrument", ("poni", "mask", "dark", "flat", "empty_beam", "npt",
+    t = TomlTable(doc.get("instrument", {}), file, "instrument", ("poni", "mask", "dark", "flat", "empty_beam", "npt",
                                                                   "dark_statistic", "monitor"))
     empty = t.patterns("empty_beam", required=False)
     if len(empty) > 1:
@@ -531,7 +123,7 @@ def _instrument(doc, file) -> InstrumentConfig:
 
 
 def _absolute_section(doc, file) -> AbsoluteConfig:
-    t = _Table(doc.get("absolute", {}), file, "absolute",
+    t = TomlTable(doc.get("absolute", {}), file, "absolute",
                ("calibration", "standard_file", "standard", "standard_thickness_mm", "standard_empty"))
     calibration = t.path("calibration")
     standard_file = t.patterns("standard_file", required=False)
@@ -556,9 +148,9 @@ def _blanks(doc, file) -> dict[str, BlankConfig]:
         raise InputError(file, "blanks", "a table of blank tables ([blanks.NAME])", got=type(section).__name__)
     blanks = {}
     for name, body in section.items():
-        if not _NAME_RE.match(name):
+        if not NAME_RE.match(name):
             raise InputError(file, f"blanks.{name}", "a name of letters, digits, '_', '.', '+' or '-'")
-        t = _Table(body, file, f"blanks.{name}", ("files", "empty", "thickness_mm"))
+        t = TomlTable(body, file, f"blanks.{name}", ("files", "empty", "thickness_mm"))
         blanks[name] = BlankConfig(name=name, files=t.patterns("files", required=True),
                                    empty=t.name("empty", required=False),
                                    thickness_mm=t.number("thickness_mm", None, positive=True))
@@ -584,7 +176,7 @@ def _samples(doc, file, *, allow_none: bool = False) -> tuple[SampleConfig, ...]
         raise InputError(file, "samples", "at least one [[samples]] table", got=None if section is None else section)
     samples, seen = [], set()
     for k, body in enumerate(section):
-        t = _Table(body, file, f"samples[{k}]", ("name", "files", "solvent", "empty", "thickness_mm", "volume_fraction",
+        t = TomlTable(body, file, f"samples[{k}]", ("name", "files", "solvent", "empty", "thickness_mm", "volume_fraction",
                                                            "metadata", "analysis", "fit"))
         name = t.name("name")
         if name in seen:
@@ -631,7 +223,7 @@ def _volume_fraction(t) -> float | None:
 
 
 def _fit(doc, file) -> FitConfig:
-    t = _Table(doc.get("fit", {}), file, "fit", ("q_range_nm", "radius_range_nm", "contributions", "repetitions",
+    t = TomlTable(doc.get("fit", {}), file, "fit", ("q_range_nm", "radius_range_nm", "contributions", "repetitions",
                                                  "seed", "contrast_sld", "bins", "max_steps",
                                                  "poor_fit_chi2_reduced", "poor_fit_durbin_watson"))
     d = FitConfig()
@@ -655,7 +247,7 @@ def _series(doc, file, samples: tuple[SampleConfig, ...], *, allow_empty: bool =
         raise InputError(file, "series", "an array of [[series]] tables", got=type(section).__name__)
     out, seen = [], set()
     for k, body in enumerate(section):
-        t = _Table(body, file, f"series[{k}]", ("name", "by", "samples", "analysis"))
+        t = TomlTable(body, file, f"series[{k}]", ("name", "by", "samples", "analysis"))
         name = t.name("name")
         if name in seen:
             raise t.error("name", "a name not used by another series", got=name)
@@ -716,7 +308,7 @@ def parse_beamtime(doc: Mapping[str, Any], path) -> BeamtimeConfig:
     file = Path(path).absolute()
     version = doc.get("version", 0)
     doc = migrate(doc, file=file)
-    _Table(doc, file, "", ("version", "title", "instrument", "absolute", "blanks", "samples", "fit", "series",
+    TomlTable(doc, file, "", ("version", "title", "instrument", "absolute", "blanks", "samples", "fit", "series",
                            "sample_rules"))
     title = doc.get("title", "")
     if not isinstance(title, str):
@@ -780,3 +372,4 @@ def load_beamtime(path) -> BeamtimeConfig:
     except tomllib.TOMLDecodeError as exc:
         raise InputError(path, "TOML syntax", "valid TOML", got=str(exc)) from exc
     return parse_beamtime(doc, path)
+

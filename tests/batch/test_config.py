@@ -7,7 +7,8 @@ import textwrap
 import pytest
 
 from saxs import defaults
-from saxs.config import CURRENT_VERSION, _migrate_v0_to_v1, load_beamtime, migrate
+from saxs.config import CURRENT_VERSION, load_beamtime, migrate
+from saxs.config_migrate import _migrate_v0_to_v1
 from saxs.errors import InputError
 
 GOOD = """
