@@ -33,7 +33,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .peaks import Peak
+from .peak_types import Peak
 
 
 def _classes(h: int, k: int, l: int):
@@ -271,7 +271,7 @@ def index_peaks(
 
     Examples
     --------
-    >>> from saxs.bragg.peaks import Peak
+    >>> from saxs.bragg.peak_types import Peak
     >>> ps = [Peak(q, 1e-3, 0.05, 0, 1, 0.1, 1, 0.1, 10) for q in (1.0, 2.0, 3.0)]
     >>> index_peaks(ps).type
     'lamellar'

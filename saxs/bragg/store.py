@@ -33,7 +33,7 @@ import numpy as np
 from .. import __version__
 from ..atomic import atomic_h5
 from .indexing import Phase
-from .peaks import PeakSearch
+from .peak_types import PeakSearch
 from .tracking import Track
 
 _PEAK_COLUMNS = ("q_nm", "q_nm_std", "fwhm_nm", "fwhm_nm_std", "area", "area_std",

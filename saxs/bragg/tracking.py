@@ -22,7 +22,7 @@ from typing import Sequence
 import numpy as np
 
 from ..profile import Profile1D
-from .peaks import FWHM_PER_SIGMA, PeakSearch
+from .peak_types import FWHM_PER_SIGMA, PeakSearch
 
 
 @dataclass(frozen=True)
