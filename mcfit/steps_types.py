@@ -280,7 +280,7 @@ class MemberSummary:
 
 @dataclass(frozen=True)
 class SeriesResult:
-    """Everything :func:`analyse_series` found; ``to_dict()`` is the JSON summary.
+    """Everything :func:`~mcfit.steps.analyse_series` found; ``to_dict()`` is the JSON summary.
 
     Members are in series order; ``histograms`` parallels ``members`` (None where absent).
     """
