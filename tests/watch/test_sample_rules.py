@@ -37,7 +37,7 @@ def _with_rule(beamtime, tmp_path, rule: str, *, drop_listed=()):
     folder = tmp_path / "bt"
     shutil.copytree(beamtime, folder)
     toml = folder / "beamtime.toml"
-    from conftest import keep_samples
+    from watch_samples import keep_samples
 
     keep_samples(toml, [n for n in ("cdse_T190", "cdse_T200", "precursor_T025") if n not in drop_listed])
     text = toml.read_text()

@@ -8,7 +8,7 @@ import multiprocessing
 import shutil
 from pathlib import Path
 
-from conftest import SAMPLES
+from watch_samples import SAMPLES
 from helpers import assert_same_results, run_batch
 from landing import Step, land
 
