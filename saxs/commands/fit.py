@@ -13,6 +13,7 @@ from ._common import add_command
 
 EXAMPLES = """\
   saxs fit demo-out/samples/cdse_T220.h5 -o T220_fit.h5 --radius-range 0.3 4     # seconds; converges
+  saxs fit demo-out/samples/cdse_T2[0-2]0.h5 -o fits --radius-range 0.3 4   # several: one process, fits/NAME_fit.h5
   saxs fit subtracted/cdse_T220.h5 -o fit.h5 --radius-range 0.3 4 --log-radius --repetitions 4 --json
   saxs fit demo-out/samples/cdse_T240.h5 -o T240_fit.h5 --q-range 0.5 6 --radius-range 0.3 4 \\
       --range 0.5 1.5 --range 1.5 4 --contrast 34.4 --seed 7
@@ -42,10 +43,14 @@ def register(subparsers) -> None:
             "parallel. Writes the curve and the result group (settings, per-repetition contributions, "
             "histograms, statistics, populations, fitted curve) to OUT.h5. Radii in nm."),
         examples=EXAMPLES)
-    parser.add_argument("data", help="NXcanSAS HDF5, ID02 *_ave.h5 (frames screened and averaged) or 3-column "
-                        "text file (q, I, sigma)")
-    parser.add_argument("-o", "--output", required=True, help="result file (HDF5, written atomically)")
-    parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    parser.add_argument("data", nargs="+", help="NXcanSAS HDF5, ID02 *_ave.h5 (frames screened and averaged) or "
+                        "3-column text file (q, I, sigma); several: fitted one after another in this process")
+    parser.add_argument("-o", "--output", required=True,
+                        help="result file (HDF5, written atomically); with several DATA a folder that gets "
+                             "one NAME_fit.h5 per curve")
+    parser.add_argument("--json", action="store_true",
+                        help="print a JSON summary on stdout (with several DATA: one line per curve, then a "
+                             "line with the counts)")
     parser.add_argument("--q-unit", default=None, choices=["nm^-1", "A^-1"], help="q unit of a text file (default nm^-1)")
     parser.add_argument("--q-range", nargs=2, type=float, metavar=("MIN", "MAX"), default=d.FIT_Q_RANGE_NM,
                         help="fit only this q range, in the unit of --q-unit (default 1/nm; default range: the "
@@ -90,6 +95,69 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    """One curve: fit it to the output file. Several: one process fits them in turn into the output
+    folder (numba's kernels load once), a failure is recorded and the rest go on; the exit code is 0
+    when all were fitted, 2 when a curve was bad input, 1 when one failed otherwise."""
+    import logging
+
+    from ..errors import InputError
+    from ..guards import check_output, check_output_folder
+    from ..limits import check_limit
+    from ._common import emit_json
+
+    for name in ("contributions", "repetitions", "bins", "max_steps", "extra_steps", "q_bins"):
+        check_limit(name, getattr(args, name))
+    if len(args.data) == 1:
+        check_output(args.output, option="-o/--output", inputs=[("DATA", args.data[0])])
+        _fit_one(args, args.data[0], args.output)
+        return 0
+    folder = check_output_folder(args.output, option="-o/--output", inputs=[("DATA", d) for d in args.data])
+    outputs = _output_names(args.data, folder)
+    log = logging.getLogger("saxs.fit")
+    failures: list[tuple[str, str, int]] = []
+    for data, output in zip(args.data, outputs):
+        try:
+            check_output(output, option="-o/--output", inputs=[("DATA", d) for d in args.data])
+            _fit_one(args, data, output)
+        except InputError as error:
+            failures.append((data, str(error), 2))
+        except Exception as error:  # noqa: BLE001 - a crash on one curve must not lose the others
+            failures.append((data, f"{type(error).__name__}: {' '.join(str(error).split())}", 1))
+        else:
+            continue
+        log.error("%s: not fitted: %s", data, failures[-1][1])
+        if args.json:
+            emit_json({"data": str(data), "output": None, "error": failures[-1][1]})
+    done = len(args.data) - len(failures)
+    if args.json:
+        emit_json({"fitted": done, "failed": len(failures), "output_folder": str(folder),
+                   "failures": {str(d): why for d, why, _ in failures}})
+    else:
+        print(f"fitted {done} of {len(args.data)} curves into {folder}"
+              + (f"; not fitted: {', '.join(str(d) for d, _, _ in failures)}" if failures else ""))
+    return max((code for _, _, code in failures), key=lambda c: (c == 1, c), default=0)
+
+
+def _output_names(data, folder):
+    """``folder/NAME_fit.h5`` per input (NAME: the file name without its suffix); two inputs with the
+    same name are refused before any fit (exit 2)."""
+    from pathlib import Path
+
+    from ..errors import InputError
+
+    outputs, seen = [], {}
+    for given in data:
+        out = Path(folder) / f"{Path(given).stem}_fit.h5"
+        if out in seen:
+            raise InputError(given, "DATA", f"a file name not used by another input (its result would be {out}, "
+                             f"as for {seen[out]})")
+        seen[out] = given
+        outputs.append(out)
+    return outputs
+
+
+def _fit_one(args, data, output) -> None:
+    """Fit one curve ``data`` and write ``output``; warnings and the report name ``data``."""
     import logging
     import warnings
 
@@ -99,40 +167,37 @@ def run(args) -> int:
     import mcfit
 
     from ..errors import InputError
-    from ..guards import check_curve, check_output
-    from ..limits import check_fit_memory, check_limit
+    from ..guards import check_curve
+    from ..limits import check_fit_memory
     from ..nxcansas import load_profile, write_nxcansas
     from ..profile import q_unit_doubt, q_unit_factor
     from ._common import emit_json
 
     log = logging.getLogger("saxs.fit")
-    for name in ("contributions", "repetitions", "bins", "max_steps", "extra_steps", "q_bins"):
-        check_limit(name, getattr(args, name))
-    check_output(args.output, option="-o/--output", inputs=[("DATA", args.data)])
-    profile = check_curve(load_profile(args.data, q_unit=args.q_unit), args.data, role="curve to fit")
-    check_fit_memory(args.contributions, profile.q_nm.size, file=args.data)
+    profile = check_curve(load_profile(data, q_unit=args.q_unit), data, role="curve to fit")
+    check_fit_memory(args.contributions, profile.q_nm.size, file=data)
     q_unit = args.q_unit or "nm^-1"
-    if h5py.is_hdf5(args.data):
+    if h5py.is_hdf5(data):
         doubt = q_unit_doubt(profile.q_nm, "nm^-1")
         if doubt:
-            log.warning("%s: %s: check the file's Q@units", args.data, doubt)
+            log.warning("%s: %s: check the file's Q@units", data, doubt)
     else:
         doubt = q_unit_doubt(profile.q_nm, q_unit)
         if doubt:
             other = "A^-1" if q_unit == "nm^-1" else "nm^-1"
-            log.warning("%s: %s: if so, give --q-unit %s", args.data, doubt, other)
+            log.warning("%s: %s: if so, give --q-unit %s", data, doubt, other)
     q_range_nm = None
     if args.q_range is not None:
         q_range_nm = tuple(float(v) * q_unit_factor(q_unit) for v in args.q_range)
     if args.drop_zero_sigma:
         zero = profile.sigma == 0
         if zero.any():
-            log.warning("%s: dropped %d of %d rows with sigma = 0 (--drop-zero-sigma)", args.data,
+            log.warning("%s: dropped %d of %d rows with sigma = 0 (--drop-zero-sigma)", data,
                         int(np.count_nonzero(zero)), profile.n_points)
             profile = profile.select(~zero).replace(provenance={"dropped_zero_sigma_rows": int(np.count_nonzero(zero))})
     if args.contrast is not None and profile.intensity_unit != "1/cm":
         log.warning("%s: intensity is %s, not 1/cm: volume fractions are not absolute despite --contrast",
-                    args.data, profile.intensity_unit)
+                    data, profile.intensity_unit)
     from mcfit.kernels import kernels_cached
 
     if not kernels_cached():
@@ -159,25 +224,24 @@ def run(args) -> int:
                 break
         if error.parameter == "sigma" and "<= 0" in problem and not args.drop_zero_sigma:
             problem += " (--drop-zero-sigma drops rows with sigma = 0)"
-        raise InputError(args.data, field, problem) from None
+        raise InputError(data, field, problem) from None
     for w in caught:
-        log.warning("%s: %s", args.data, w.message)
+        log.warning("%s: %s", data, w.message)
     if result.quality.poor_fit:
-        log.warning("%s: POOR FIT: %s", args.data, result.quality.poor_fit_reason)
+        log.warning("%s: POOR FIT: %s", data, result.quality.poor_fit_reason)
     if result.quality.populations_withheld:
-        log.warning("%s: no populations reported: %s", args.data, result.quality.populations_withheld)
+        log.warning("%s: no populations reported: %s", data, result.quality.populations_withheld)
 
     def extra(h5):
         # the batch's layout: <entry>/fit (files written before 2026-11-30 have <entry>/mcfit; readers take both)
         result.to_hdf5(h5["sasentry01"].create_group("fit"))
 
-    write_nxcansas(args.output, [("sasentry01", profile)], extra=extra)
+    write_nxcansas(output, [("sasentry01", profile)], extra=extra)
     if args.json:
         summary = result.summary()
-        summary["output"] = str(args.output)
-        summary["data"] = str(args.data)
+        summary["output"] = str(output)
+        summary["data"] = str(data)
         emit_json(summary)
     else:
         print(result.report())
-        print(f"written: {args.output}")
-    return 0
+        print(f"written: {output}")

@@ -114,3 +114,43 @@ def test_fit_json_and_file_label_both_chi2_and_flag_a_bragg_curve(tmp_path, caps
     assert summary["chi2_reduced_data_sigma"] == quality["chi2_reduced_data_sigma"]
     assert abs(summary["chi2_reduced_data_sigma"] / own - 1) < 1e-9  # rounding of the stored floats only
     assert summary["chi2_reduced_data_sigma"] > 4 * summary["chi2_reduced_fit_sigma"]  # 0.5 % vs 1 % sigma
+
+
+def test_fit_of_several_curves_in_one_process_records_a_bad_one_and_goes_on(tmp_path, capsys):
+    # Independent answer: each curve fitted alone with the same seed (the multi-file run must give the
+    # same bits: the fit does not depend on what ran before it in the process).
+    quick = __file__.rsplit("/", 2)[0] + "/data/quickstart/quickstartdemo1.csv"
+    rr1 = __file__.rsplit("/", 2)[0] + "/data/roundrobin/round_robin_dataset_1.dat"
+    a, b, bad = tmp_path / "quick.csv", tmp_path / "rr1.dat", tmp_path / "bad.dat"
+    shutil.copy(quick, a)
+    shutil.copy(rr1, b)
+    bad.write_text("0.1 1.0\n0.2 0.5\n")  # two columns: not a curve
+    options = ["--seed", "11", "--repetitions", "3", "--contributions", "100", "--q-bins", "60"]
+    out = tmp_path / "fits"
+    code = main(["fit", str(a), str(bad), str(b), "-o", str(out), "--json", *options])
+    assert code == 2  # one bad input among them
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line.get("data") for line in lines[:3]] == [str(a), str(bad), str(b)]
+    assert lines[1]["output"] is None and str(bad) in lines[1]["error"] and "three columns" in lines[1]["error"]
+    assert lines[3] == {"fitted": 2, "failed": 1, "output_folder": str(out),
+                        "failures": {str(bad): lines[1]["error"]}}
+    assert sorted(p.name for p in out.iterdir()) == ["quick_fit.h5", "rr1_fit.h5"]
+    for src, name in ((a, "quick_fit.h5"), (b, "rr1_fit.h5")):
+        alone = tmp_path / f"alone_{name}"
+        assert main(["fit", str(src), "-o", str(alone), *options]) == 0
+        together, single = mcfit.read_result(out / name), mcfit.read_result(alone)
+        assert np.array_equal(together.histogram.volume, single.histogram.volume)
+        assert together.chi2_reduced == single.chi2_reduced and together.seed == 11
+
+
+def test_fit_of_several_curves_refuses_clashing_names_and_an_input_as_folder(tmp_path, capsys):
+    quick = __file__.rsplit("/", 2)[0] + "/data/quickstart/quickstartdemo1.csv"
+    (tmp_path / "x").mkdir()
+    first, second = tmp_path / "q.csv", tmp_path / "x" / "q.csv"
+    shutil.copy(quick, first)
+    shutil.copy(quick, second)
+    assert main(["fit", str(first), str(second), "-o", str(tmp_path / "out"), "--seed", "1"]) == 2
+    assert "q_fit.h5" in capsys.readouterr().err and not (tmp_path / "out").exists()
+    assert main(["fit", str(first), str(second), "-o", str(first), "--seed", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "-o/--output" in err and "DATA" in err and first.read_bytes() == second.read_bytes()
