@@ -36,6 +36,7 @@ import datetime as _dt
 import fnmatch
 import logging
 import os
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -438,7 +439,8 @@ def _teardown_logging(handlers) -> None:
 
 
 def _remove_stale_temporaries(outdir: Path) -> None:
-    """Delete temporary files (``.*.tmp``) an interrupted batch left in OUTDIR's result folders."""
+    """Delete temporary files (``.*.tmp``) an interrupted batch left in OUTDIR's result folders, and
+    its Dask breadcrumb folders (``.saxs-crumbs-*``)."""
     subs = ("blanks", "calibration", "samples", "series", "figures")
     for sub in subs + (".",) + tuple(f".reports/{s}" for s in subs):
         folder = outdir / sub
@@ -446,6 +448,9 @@ def _remove_stale_temporaries(outdir: Path) -> None:
             for tmp in folder.glob(".*.tmp"):
                 log.info("removing %s, left by an interrupted run", tmp)
                 tmp.unlink(missing_ok=True)
+    for crumbs in outdir.glob(".saxs-crumbs-*"):  # Dask breadcrumbs of a killed run (scheduler.open_runner)
+        log.info("removing %s, left by an interrupted run", crumbs)
+        shutil.rmtree(crumbs, ignore_errors=True)
 
 
 def _skipped_sample_report(task: PlannedTask) -> dict[str, Any]:
@@ -563,7 +568,9 @@ def _run_locked(config: BeamtimeConfig, options: BatchOptions, plan: BatchPlan, 
         progress = _Progress(n_tasks, progress_wanted)
         results: dict[str, dict] = {}
         try:
-            with open_runner(options.scheduler, workers=options.workers, warmup=warm_up) as runner:
+            # Dask workers leave their breadcrumbs in OUTDIR, which a remote cluster's workers see too
+            with open_runner(options.scheduler, workers=options.workers, warmup=warm_up,
+                             crumbs_dir=outdir) as runner:
                 log.info("running on %s", runner.description)
                 _run_phase(runner, list(plan.blanks.values()), process_blank, progress, results)
                 if plan.standard is not None:
