@@ -156,6 +156,12 @@ def _select(config: BeamtimeConfig, only) -> list:
     return chosen
 
 
+def _check_is_file(config: BeamtimeConfig, key: str, path: Path) -> None:
+    """A calibration input every task needs: a symbolic link loop or a folder stops the run (exit 2)."""
+    if not path.is_file():
+        raise InputError(config.path, key, "a raw file", got=f"{path} is {missing_file_reason(path)}")
+
+
 def _reduction(config: BeamtimeConfig) -> tuple[ReductionSettings, list[Path]]:
     inst = config.instrument
     files: list[Path] = []
@@ -171,6 +177,7 @@ def _reduction(config: BeamtimeConfig) -> tuple[ReductionSettings, list[Path]]:
         if len(darks) != 1:
             raise InputError(config.path, "instrument.dark", "a pattern matching exactly one dark file (a stack; "
                              "the median of its frames is used)", got=f"{len(darks)} files")
+        _check_is_file(config, "instrument.dark", darks[0])
         dark = str(darks[0])
         files.append(darks[0])
     empty_beam = None
@@ -179,12 +186,23 @@ def _reduction(config: BeamtimeConfig) -> tuple[ReductionSettings, list[Path]]:
         if len(found) != 1:
             raise InputError(config.path, "instrument.empty_beam", "a path or pattern matching exactly one file",
                              got=f"{len(found)} files")
+        _check_is_file(config, "instrument.empty_beam", found[0])
         empty_beam = str(found[0])
         files.append(found[0])
     return ReductionSettings(poni=str(inst.poni) if inst.poni else None, mask=str(inst.mask) if inst.mask else None,
                              dark=dark, flat=str(inst.flat) if inst.flat else None, npt=inst.npt,
                              empty_beam=empty_beam, dark_statistic=inst.dark_statistic,
                              no_monitor=inst.monitor == "none"), files
+
+
+def _not_a_file(files, key: str) -> str | None:
+    """Why one of the ``files`` matched by beamtime key ``key`` cannot be read (a symbolic link
+    loop, a folder, a link gone), in one line; None when they are all files. Recorded as the
+    failure of the task that needs them, so one bad path fails only that task and its dependants."""
+    bad = [f for f in files if not f.is_file()]
+    if not bad:
+        return None
+    return f"{bad[0]} (matched by {key}) is {missing_file_reason(bad[0])}, not a raw file"
 
 
 def _with_data_files(files) -> list:
@@ -261,8 +279,11 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
         blank = config.blanks[name]
         files = config.resolve(blank.files)
         task = PlannedTask("blank", name, output=str(out / "blanks" / f"{name}.h5"))
+        unreadable = _not_a_file(files, f"blanks.{name}.files")
         if not files:
             task.status, task.reason = "failed", f"no raw file matches blanks.{name}.files {list(blank.files)}"
+        elif unreadable:
+            task.status, task.reason = "failed", unreadable
         else:
             settings = {"kind": "blank", "name": name, **common}
             inputs = inputs_text(_with_data_files(files), settings, base_dir=base)
@@ -284,8 +305,11 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
         task = PlannedTask("standard", "standard", output=str(out / "calibration" / "standard.h5"))
         toml = str(out / "calibration" / "absolute.toml")
         empty_task = plan.blanks.get(absolute.standard_empty) if absolute.standard_empty else None
+        unreadable = _not_a_file(files, "absolute.standard_file")
         if not files:
             task.status, task.reason = "failed", f"no raw file matches absolute.standard_file {absolute.standard_file}"
+        elif unreadable:
+            task.status, task.reason = "failed", unreadable
         elif empty_task is not None and empty_task.status == "failed":
             task.status, task.reason = "failed", f"blank '{empty_task.name}' failed: {empty_task.reason}"
         else:
@@ -314,12 +338,11 @@ def plan_batch(config: BeamtimeConfig, options: BatchOptions) -> BatchPlan:
         files = config.resolve(sample.files)
         blank_tasks = [plan.blanks[b] for b in sample.blanks]
         broken = [t for t in blank_tasks if t.status == "failed"]
-        unreadable = [f for f in files if not f.is_file()]  # a symbolic link loop, a folder: this sample only
+        unreadable = _not_a_file(files, f"samples.{sample.name}.files")  # a symbolic link loop: this sample only
         if not files:
             task.status, task.reason = "failed", f"no raw file matches samples.{sample.name}.files {list(sample.files)}"
         elif unreadable:
-            task.status, task.reason = "failed", (f"{unreadable[0]} (matched by samples.{sample.name}.files) is "
-                                                  f"{missing_file_reason(unreadable[0])}, not a raw file")
+            task.status, task.reason = "failed", unreadable
         elif broken:
             task.status, task.reason = "failed", f"blank '{broken[0].name}' failed: {broken[0].reason}"
         elif plan.standard is not None and plan.standard.status == "failed":
