@@ -227,7 +227,7 @@ class Runner:
             try:
                 outcome = future.result()
             except Exception as exc:  # noqa: BLE001 - KilledWorker, lost connection
-                died = autopsy(self._crumbs, name)  # what it was doing, from its breadcrumbs
+                died = autopsy(self._crumbs, name) if self._crumbs else None  # what it was doing
                 outcome = _died(task, exc) if died is None else _crashed(task, died, exc)
             outcomes[task.key] = outcome
             if on_done is not None:
