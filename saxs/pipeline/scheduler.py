@@ -15,14 +15,18 @@ Three back ends behind one interface (:func:`open_runner`):
 A task is a module-level function and its arguments (paths in, paths out, small values). A
 task that raises is recorded as a :class:`TaskFailure` with its reason and the others go on;
 a worker process that dies is recorded the same way ("ReaderCrashed: reader crashed (signal 11
-(SIGSEGV)) while reading frame 2 of x.h5"), its temporary files removed. Outcomes come back in task order.
+(SIGSEGV)) while reading frame 2 of x.h5"), its temporary files removed, on every back end (Dask:
+from the breadcrumb files of :mod:`saxs.pipeline.postmortem`). Outcomes come back in task order.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
+import shutil
 import socket
+import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -30,6 +34,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from ..errors import InputError
 from .isolate import Died, IsolatedPool
+from .postmortem import autopsy, run_recorded
 
 
 @dataclass(frozen=True)
@@ -125,12 +130,15 @@ def _died(task: Task, exc: BaseException) -> TaskOutcome:
                                                          f"{type(exc).__name__}: {_one_line(exc)}"))
 
 
-def _crashed(task: Task, died: Died) -> TaskOutcome:
+def _crashed(task: Task, died: Died, exc: BaseException | None = None) -> TaskOutcome:
+    """The outcome of a task whose worker died; ``exc``: what Dask raised (when the signal is unknown,
+    its name stands for how the worker died)."""
     worker = f"{socket.gethostname()}:{died.pid}"
+    how = died.how if died.exitcode is not None or exc is None else f"{type(exc).__name__}"
     if died.doing.startswith("reading "):
-        failure = TaskFailure("ReaderCrashed", f"reader crashed ({died.how}) while {died.doing}")
+        failure = TaskFailure("ReaderCrashed", f"reader crashed ({how}) while {died.doing}")
     else:
-        failure = TaskFailure("WorkerDied", f"the worker process died ({died.how}) while running {task.key}"
+        failure = TaskFailure("WorkerDied", f"the worker process died ({how}) while running {task.key}"
                               + (f" ({died.doing})" if died.doing else ""))
     return TaskOutcome(key=task.key, failure=failure, worker=worker)
 
@@ -154,6 +162,8 @@ class Runner:
     description: str = ""
     _client: Any = field(default=None, repr=False)
     _isolated: Any = field(default=None, repr=False)
+    _crumbs: str | None = field(default=None, repr=False)  # Dask: the breadcrumb folder (postmortem)
+    _runs: Any = field(default_factory=itertools.count, repr=False)
 
     def run(self, tasks: Sequence[Task], *, on_done: Callable[[TaskOutcome], None] | None = None) -> list[TaskOutcome]:
         """Run ``tasks`` (independent of each other); return their outcomes in task order.
@@ -203,18 +213,22 @@ class Runner:
     def _run_dask(self, tasks, on_done) -> dict[str, TaskOutcome]:
         from distributed import as_completed
 
+        run = next(self._runs)
         futures = {}
-        for task in tasks:
+        for index, task in enumerate(tasks):
             # pure=False: a rerun (resume) must run again rather than reuse a cached result
-            future = self._client.submit(execute, task, key=f"{task.key}-{os.getpid()}-{time.time_ns()}", pure=False)
-            futures[future] = task
+            key = f"{task.key}-{os.getpid()}-{time.time_ns()}"
+            name = f"{run}-{index}"  # the task's breadcrumb subfolder
+            future = self._client.submit(run_recorded, execute, task, self._crumbs, name, key=key, pure=False)
+            futures[future] = (task, name)
         outcomes = {}
         for future in as_completed(list(futures)):
-            task = futures[future]
+            task, name = futures[future]
             try:
                 outcome = future.result()
             except Exception as exc:  # noqa: BLE001 - KilledWorker, lost connection
-                outcome = _died(task, exc)
+                died = autopsy(self._crumbs, name) if self._crumbs else None  # what it was doing
+                outcome = _died(task, exc) if died is None else _crashed(task, died, exc)
             outcomes[task.key] = outcome
             if on_done is not None:
                 on_done(outcome)
@@ -231,8 +245,8 @@ def parse_scheduler(value: str) -> str:
 
 
 @contextlib.contextmanager
-def open_runner(scheduler: str = "none", *, workers: int = 1,
-                warmup: Callable[[], Any] | None = None) -> Iterator[Runner]:
+def open_runner(scheduler: str = "none", *, workers: int = 1, warmup: Callable[[], Any] | None = None,
+                crumbs_dir=None) -> Iterator[Runner]:
     """Start a back end, yield a :class:`Runner`, shut it down on exit.
 
     Parameters
@@ -245,6 +259,10 @@ def open_runner(scheduler: str = "none", *, workers: int = 1,
     warmup : callable, optional
         A module-level function run once in every worker before any task (imports of heavy
         libraries), so that task timings measure the work, not the start-up of a process.
+    crumbs_dir : path, optional
+        Dask: where the workers leave breadcrumbs (a temporary folder made in it, removed on
+        exit); it must be seen by the workers under the same path (the system's temporary
+        folder by default: right for a LocalCluster, not for workers on other hosts).
 
     Examples
     --------
@@ -261,16 +279,33 @@ def open_runner(scheduler: str = "none", *, workers: int = 1,
             yield Runner("none", workers, f"{workers} local process{'es' if workers > 1 else ''}", _isolated=pool)
         return
 
+    crumbs = tempfile.mkdtemp(prefix=".saxs-crumbs-", dir=crumbs_dir)
+    try:
+        with _dask_runner(scheduler, workers, warmup, crumbs) as runner:
+            yield runner
+    finally:
+        shutil.rmtree(crumbs, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _dask_runner(scheduler: str, workers: int, warmup, crumbs: str) -> Iterator[Runner]:
     from distributed import Client, LocalCluster
 
     if scheduler == "local":
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, silence_logs=40)
+        import dask
+
+        # one task per worker at a time (saturation 1.0, not Dask's 1.1): a task queued behind one
+        # that crashes its worker would count that death against itself, and fail innocent after
+        # the scheduler's retries
+        with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=None, silence_logs=40)
         try:
             with Client(cluster) as client:
                 if warmup is not None:
                     client.run(warmup)
-                yield Runner("local", workers, f"Dask LocalCluster {cluster.scheduler_address}", _client=client)
+                yield Runner("local", workers, f"Dask LocalCluster {cluster.scheduler_address}", _client=client,
+                             _crumbs=crumbs)
         finally:
             cluster.close()
         return
@@ -283,6 +318,6 @@ def open_runner(scheduler: str = "none", *, workers: int = 1,
         if warmup is not None:
             client.run(warmup)
         n = max(1, len(client.scheduler_info().get("workers", {})))
-        yield Runner(scheduler, n, f"Dask cluster {scheduler} ({n} workers)", _client=client)
+        yield Runner(scheduler, n, f"Dask cluster {scheduler} ({n} workers)", _client=client, _crumbs=crumbs)
     finally:
         client.close()

@@ -3,7 +3,9 @@
 A chunk of random bytes crashes the bitshuffle-LZ4 filter with SIGSEGV (no Python exception);
 other patterns make the filter return an error. Either way the sample is recorded as failed with
 a reason naming the file and the frame, every other sample's file is bit-identical to a clean run
-(same seeds, same arithmetic), the batch exits 1 and no temporary file is left.
+(same seeds, same arithmetic), the batch exits 1 and no temporary file is left. The same on a
+Dask LocalCluster (``--scheduler local``), where the client learns only "KilledWorker" and reads
+the file and frame from the dead worker's breadcrumb files (saxs.pipeline.postmortem).
 """
 
 from __future__ import annotations
@@ -43,15 +45,15 @@ def corrupted(clean_run, request):
     os.utime(lima, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
-@pytest.mark.parametrize(("corrupted", "workers"), [
-    ("random", 1), pytest.param("random", 2, marks=pytest.mark.slow),
-    pytest.param("zeros", 1, marks=pytest.mark.slow), pytest.param("bitflips", 2, marks=pytest.mark.slow)],
-                         indirect=["corrupted"])
-def test_corrupted_chunk_fails_its_sample_alone(clean_run, corrupted, tmp_path, workers):
+@pytest.mark.parametrize(("corrupted", "workers", "scheduler"), [
+    ("random", 1, "none"), pytest.param("random", 2, "none", marks=pytest.mark.slow),
+    pytest.param("zeros", 1, "none", marks=pytest.mark.slow), pytest.param("bitflips", 2, "none", marks=pytest.mark.slow),
+    pytest.param("random", 2, "local", marks=pytest.mark.slow)], indirect=["corrupted"])
+def test_corrupted_chunk_fails_its_sample_alone(clean_run, corrupted, tmp_path, workers, scheduler):
     bt, clean_out = clean_run
     lima, pattern = corrupted
     out = tmp_path / "out"
-    code, summary = run_batch(bt, "-o", out, "--only", *ONLY, "--workers", workers)
+    code, summary = run_batch(bt, "-o", out, "--only", *ONLY, "--workers", workers, "--scheduler", scheduler)
     assert code == 1 and summary["exit_code"] == 1
     status = {s["name"]: s for s in summary["samples"]}
     assert [n for n, s in status.items() if s["status"] != "done"] == [BAD]
@@ -61,6 +63,7 @@ def test_corrupted_chunk_fails_its_sample_alone(clean_run, corrupted, tmp_path, 
         assert reason.startswith("ReaderCrashed: reader crashed (signal 11 (SIGSEGV)) while reading frame 1 of ")
     assert json.loads((out / "summary.json").read_text())["failed"] == summary["failed"]
     assert not list(out.rglob(".*.tmp"))
+    assert not list(out.glob(".saxs-crumbs-*"))  # the Dask breadcrumbs go with the run
     # every other result file bit-identical to the clean run's (the series differs by construction:
     # one member fewer; its members' files are compared instead)
     names = sorted(str(p.relative_to(out)) for p in out.rglob("*.h5") if "series" not in p.parts)

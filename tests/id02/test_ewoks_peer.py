@@ -2,7 +2,9 @@
 
 One BLISS dataset (master file + LIMA file + binned mask, built with h5py in ``bliss_synth``:
 Poisson counts of polydisperse spheres, 4 frames with different transmitted monitors) is reduced
-twice from the same frames: by ewoksid02 0.4.0 (its ``*_ave.h5``) and by us. Checked:
+twice from the same frames: by ewoksid02 0.4.0 (its ``*_ave.h5``) and by us, through the entry
+point a user takes on a master file (``saxs reduce NAME.h5 --scan 1``: the BLISS master-file reader,
+monitors from ``<scan>.1/measurement/pin5``). Checked:
 
 (b) I(q) bin by bin: both on the same 200 q bins (ewoksid02 is given our radial range), the pulls
     ``(I_ours - I_ewoks) / sigma_ours`` per frame have mean ~0 and a std well below 1 (the same
@@ -25,7 +27,7 @@ pytest.importorskip("ewoksid02")
 
 from saxs.cli import main  # noqa: E402
 from saxs.id02.processed import read_processed  # noqa: E402
-from saxs.reduce import ReductionOptions, reduce_file, write_reduced  # noqa: E402
+from saxs.reduce import default_output_name, read_reduced  # noqa: E402
 
 from bliss_synth import build_dataset  # noqa: E402
 from ewoks_run import run_ewoksid02  # noqa: E402
@@ -43,15 +45,14 @@ def peer(tmp_path_factory):
     root = tmp_path_factory.mktemp("peer")
     ds = build_dataset(root / "RAW_DATA")
     # ------------------------------------------------------------------ our reduction
-    # MASTER-FILE READER: once saxs.id02 reads BLISS master files (the id02raw branch), reduce
-    # ds.master itself here -- reduce_file(ds.master, ReductionOptions(mask=ds.mask, npt=NPT)) --
-    # and drop the explicit i1: the monitor must then come from <scan>.1/measurement/pin5 (HSI1).
-    # Until then the LIMA file is reduced with the master file's pin5 values passed explicitly.
-    with h5py.File(ds.master, "r") as f:
-        i1 = f[f"{ds.scan}.1/measurement/pin5"][()]
-    np.testing.assert_allclose(i1, ds.i1)
-    ours = reduce_file(ds.lima, ReductionOptions(mask=ds.mask, npt=NPT, i1=tuple(float(v) for v in i1)))
-    ours_file = write_reduced(ours, root / "PROCESSED_DATA" / "spheres_reduced.h5")
+    # Through the entry point a user takes on a master file: `saxs reduce RAW/NAME.h5 --scan N`.
+    # No monitor is passed: it must come from <scan>.1/measurement/pin5 (the counter HSI1 names).
+    outdir = root / "PROCESSED_DATA" / "ours"
+    argv = ["reduce", str(ds.master), "--scan", str(ds.scan), "--mask", str(ds.mask), "--npt", str(NPT),
+            "-o", str(outdir), "--json"]
+    assert main(argv) == 0
+    ours_file = outdir / default_output_name(ds.master, scan=ds.scan)
+    ours = read_reduced(ours_file)
     # ------------------------------------------------------------------ ewoksid02, on our bins
     q = ours.frames[0].q_nm
     dq = float(np.mean(np.diff(q)))
@@ -74,6 +75,20 @@ def test_ewoksid02_ave_layout_is_what_we_read(peer):
     q_ours = ours.frames[0].q_nm
     assert 0 <= q_ours.size - curves.q_nm.size <= 1
     np.testing.assert_allclose(curves.q_nm, q_ours[:curves.q_nm.size], rtol=1e-6)
+
+
+def test_our_side_reads_the_master_files_monitor(peer):
+    # Our reduction went through the master-file reader: each frame's transmitted monitor is the
+    # master file's <scan>.1/measurement/pin5 value written by the builder (exact: float64 both sides).
+    ds, ours, ours_file, _ = peer
+    with h5py.File(ds.master, "r") as f:
+        np.testing.assert_array_equal(f[f"{ds.scan}.1/measurement/pin5"][()], ds.i1)
+    assert ours.n_frames == len(ours.frames) == ds.i1.size == 4
+    for k, frame in enumerate(ours.frames):
+        prov = frame.provenance
+        assert prov["input_file"] == str(ds.master) and int(prov["scan"]) == ds.scan, prov["input_file"]
+        assert prov["i1"] == ds.i1[k], (k, prov["i1"], ds.i1[k])
+        assert prov["i0"] == ds.i0[k], (k, prov["i0"], ds.i0[k])
 
 
 def _pulls(peer):
