@@ -117,7 +117,7 @@ def bare_loop(lima_file, dataset, corrections, divisors, out_path=None):
 
 
 def saxs_frames(raw_path, corrections, divisors):
-    """saxs's per-frame path alone (raw.frame + integrate_frame); per-frame seconds and results."""
+    """saxs's per-frame path alone (raw.stored_frame + integrate_frame, as in reduce_file); per-frame seconds and results."""
     from saxs.id02 import open_raw
     from saxs.integrate import integrate_frame
 
@@ -125,7 +125,7 @@ def saxs_frames(raw_path, corrections, divisors):
     with open_raw(raw_path) as raw:
         for index in range(raw.n_frames):
             t0 = time.perf_counter()
-            out.append(integrate_frame(raw.frame(index), corrections, normalization=float(divisors[index])))
+            out.append(integrate_frame(raw.stored_frame(index), corrections, normalization=float(divisors[index])))
             seconds.append(time.perf_counter() - t0)
     return out, seconds
 

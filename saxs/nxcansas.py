@@ -82,7 +82,8 @@ def write_value(group: h5py.Group, key: str, value: Any) -> None:
     group.create_dataset(key, data=json.dumps(value, default=str))
 
 
-def write_sasentry(parent: h5py.Group, name: str, profile: Profile1D, *, title: str | None = None) -> h5py.Group:
+def write_sasentry(parent: h5py.Group, name: str, profile: Profile1D, *, title: str | None = None,
+                   provenance: Mapping[str, Any] | None = None) -> h5py.Group:
     """Write one SASentry holding ``profile`` under ``parent[name]`` and return the entry group.
 
     Parameters
@@ -95,6 +96,9 @@ def write_sasentry(parent: h5py.Group, name: str, profile: Profile1D, *, title: 
         The curve; q is written in 1/nm, I in ``profile.intensity_unit``.
     title : str, optional
         Entry title (defaults to the sample name).
+    provenance : Mapping, optional
+        What ``sasprocess/provenance`` holds (default: ``profile.provenance``, which also gives the
+        instrument's wavelength and distance either way).
     """
     entry = parent.create_group(name)
     _set_class(entry, "NXentry", "SASentry")
@@ -158,7 +162,7 @@ def write_sasentry(parent: h5py.Group, name: str, profile: Profile1D, *, title: 
     process.create_dataset("date", data=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     notes = process.create_group("provenance")
     _set_class(notes, "NXcollection")
-    for key, value in prov.items():
+    for key, value in (prov if provenance is None else provenance).items():
         write_value(notes, key, value)
     return entry
 
