@@ -406,7 +406,8 @@ def write_reduced(reduced: ReducedData, out_path) -> Path:
         for k, profile in enumerate(reduced.frames):
             own = _own_values(profile.provenance, shared)
             entry = write_sasentry(f, frame_entry_name(_frame_index(profile, k)), profile,
-                                   provenance=profile.provenance if own is None else own)
+                                   provenance=profile.provenance if own is None else own,
+                                   like=(f[AVERAGE_ENTRY], reduced.average))
             if own is not None:
                 entry["sasprocess"][FILE_PROVENANCE_LINK] = file_prov
 

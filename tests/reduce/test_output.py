@@ -111,9 +111,10 @@ def _count_datasets(path) -> int:
 
 def test_frame_entries_cost_a_few_datasets_each(reduced_file, tmp_path):
     """Writing is cheap because each frame entry adds a fixed, small number of datasets, whatever the
-    size of the file's provenance: 14 for the NXcanSAS entry (definition, title, run; Q, I, Idev;
-    sample name; radiation, wavelength; detector name, SDD; process name, version, date) plus its own
-    values (the 6 FRAME_KEYS). Before, each frame entry repeated the provenance (here 57 datasets)."""
+    size of the file's provenance: title, run, I, Idev and its own values (the 6 FRAME_KEYS); the rest
+    (definition, Q, sample, instrument, process name/version/date) are hard links to the average's
+    and the file's provenance is linked once. Before, each frame entry wrote 14 NXcanSAS datasets
+    plus the whole provenance (57 datasets in this file)."""
     import dataclasses
 
     from saxs.reduce import FRAME_KEYS
@@ -121,10 +122,16 @@ def test_frame_entries_cost_a_few_datasets_each(reduced_file, tmp_path):
     reduced, path = reduced_file
     one = write_reduced(dataclasses.replace(reduced, frames=reduced.frames[:1]), tmp_path / "one.h5")
     per_frame = (_count_datasets(path) - _count_datasets(one)) / (len(reduced.frames) - 1)
-    assert per_frame == 14 + len(FRAME_KEYS)
+    assert per_frame == 4 + len(FRAME_KEYS)
     with h5py.File(path, "r") as f:
         n_provenance = sum(1 for _ in _datasets_under(f["series/provenance"]))
-    assert n_provenance > 2 * per_frame  # the saving is real: the provenance is the bulk of an entry
+        assert n_provenance > 4 * per_frame  # the saving is real: the provenance is the bulk of an entry
+        frame, average = f["frame0002"], f["average"]
+        for shared in ("definition", "sasdata/Q", "sassample", "sasinstrument", "sasprocess/date"):
+            assert frame[shared] == average[shared]  # the same HDF5 object
+        np.testing.assert_array_equal(frame["sasdata/Q"][()], reduced.frames[2].q_nm)
+        assert frame["sassample/name"][()].decode() == reduced.frames[2].sample.name
+        assert frame["sasinstrument/sassource/incident_wavelength"][()] == reduced.frames[2].provenance["wavelength_nm"]
 
 
 def _datasets_under(group):
