@@ -148,12 +148,10 @@ def _count_objects(path) -> dict:
     """HDF5 datasets and groups of a file, each object once (a hard link is not a second object)."""
     import h5py
 
-    counts = {"datasets": 0, "groups": 0}
+    is_dataset = []
     with h5py.File(path, "r") as f:
-        f.visititems(lambda name, obj: counts.__setitem__(
-            "datasets" if isinstance(obj, h5py.Dataset) else "groups",
-            counts["datasets" if isinstance(obj, h5py.Dataset) else "groups"] + 1))
-    return counts
+        f.visititems(lambda name, obj: is_dataset.append(isinstance(obj, h5py.Dataset)))
+    return {"datasets": sum(is_dataset), "groups": len(is_dataset) - sum(is_dataset)}
 
 
 def array_work_ms(frame, corrections, repeats=7):
