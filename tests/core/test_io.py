@@ -105,3 +105,34 @@ def test_sasview_example_in_the_older_nxcansas_layout_loads_as_sasview_reads_it(
     np.testing.assert_array_equal(profile.intensity, peer.y)
     np.testing.assert_array_equal(profile.sigma, peer.dy)
     assert profile.intensity_unit == "arbitrary"  # I@unit "Counts"
+
+
+_SCALARS = ["NXcanSAS", "é unicode", "", True, False, 3, -7, 2.5, float("nan"), np.int32(0), np.int64(5),
+            np.float32(1.25), np.uint32(4294967295), np.bool_(True)]
+
+
+@pytest.mark.parametrize("value", _SCALARS, ids=[repr(v) for v in _SCALARS])
+def test_fast_scalar_writes_equal_h5py_high_level_ones(tmp_path, value):
+    """The low-level scalar datasets and attributes of saxs.nxcansas (hundreds per reduced file) are
+    the objects h5py's own ``create_dataset(name, data=value)`` and ``attrs[name] = value`` make: same
+    HDF5 type (H5Tequal, string character set), scalar dataspace, value, no time stamps."""
+    from h5py import h5s
+
+    from saxs.nxcansas import _new_scalar, _set_attr
+
+    with h5py.File(tmp_path / "s.h5", "w") as f:
+        ours, ref = f.create_group("ours"), f.create_group("ref")
+        _new_scalar(ours, "x", value, units="mm")
+        ref.create_dataset("x", data=value).attrs["units"] = "mm"
+        _set_attr(ours, "a", value)
+        ref.attrs["a"] = value
+        for a, b in ((ours["x"].id, ref["x"].id), (ours["x"].attrs.get_id("units"), ref["x"].attrs.get_id("units")),
+                     (ours.attrs.get_id("a"), ref.attrs.get_id("a"))):
+            assert a.get_type() == b.get_type()  # H5Tequal
+            if a.get_type().get_class() == h5py.h5t.STRING:
+                assert a.get_type().get_cset() == b.get_type().get_cset() == h5py.h5t.CSET_UTF8
+            assert a.get_space().get_simple_extent_type() == b.get_space().get_simple_extent_type() == h5s.SCALAR
+        assert h5py.h5o.get_info(ours["x"].id).ctime == h5py.h5o.get_info(ref["x"].id).ctime == 0  # no time stamp
+        for a, b in ((ours["x"][()], ref["x"][()]), (ours.attrs["a"], ref.attrs["a"])):
+            assert type(a) is type(b)
+            np.testing.assert_array_equal(a, b)

@@ -80,17 +80,66 @@ def test_read_reduced_round_trip(reduced_file, lima_file):
     assert back.average.provenance["reduced_file"] == str(path)
 
 
-def test_frame_provenance_read_back_equals_what_was_written(reduced_file):
-    """read_reduced reads only the per-frame keys of each frame: the result equals a full read."""
-    from saxs.nxcansas import read_collection
+def test_frame_provenance_read_back_equals_what_was_written(reduced_file, tmp_path):
+    """Each frame entry holds only its own values and links to the file's provenance; read back, a
+    frame's provenance equals its whole provenance written and read as one collection (the older
+    layout, where every frame entry repeated the file's)."""
+    from saxs.nxcansas import read_collection, write_value
+    from saxs.reduce import FILE_PROVENANCE_LINK, FRAME_KEYS
 
-    _, path = reduced_file
+    reduced, path = reduced_file
     back = read_reduced(path)
-    with h5py.File(path, "r") as f:
-        for k, profile in enumerate(back.frames):
-            full = read_collection(f[f"frame{k:04d}/sasprocess/provenance"])
+    with h5py.File(tmp_path / "whole.h5", "w") as scratch, h5py.File(path, "r") as f:
+        for k, (written, profile) in enumerate(zip(reduced.frames, back.frames)):
+            whole = scratch.create_group(f"frame{k}")
+            for key, value in written.provenance.items():
+                write_value(whole, key, value)
             fast = {key: v for key, v in profile.provenance.items() if key not in ("reduced_file", "reduced_entry")}
-            assert fast == full
+            assert fast == read_collection(whole)
+            process = f[f"frame{k:04d}/sasprocess"]
+            assert set(process["provenance"]) == set(FRAME_KEYS)
+            assert process[FILE_PROVENANCE_LINK] == f["series/provenance"]  # the same HDF5 object
+
+
+def _count_datasets(path) -> int:
+    """HDF5 datasets of a file, each object once (a hard link is not a second dataset)."""
+    seen = []
+    with h5py.File(path, "r") as f:
+        f.visititems(lambda name, obj: seen.append(name) if isinstance(obj, h5py.Dataset) else None)
+    return len(seen)
+
+
+def test_frame_entries_cost_a_few_datasets_each(reduced_file, tmp_path):
+    """Writing is cheap because each frame entry adds a fixed, small number of datasets, whatever the
+    size of the file's provenance: title, run, I, Idev and its own values (the 6 FRAME_KEYS); the rest
+    (definition, Q, sample, instrument, process name/version/date) are hard links to the average's
+    and the file's provenance is linked once. Before, each frame entry wrote 14 NXcanSAS datasets
+    plus the whole provenance (57 datasets in this file)."""
+    import dataclasses
+
+    from saxs.reduce import FRAME_KEYS
+
+    reduced, path = reduced_file
+    one = write_reduced(dataclasses.replace(reduced, frames=reduced.frames[:1]), tmp_path / "one.h5")
+    per_frame = (_count_datasets(path) - _count_datasets(one)) / (len(reduced.frames) - 1)
+    assert per_frame == 4 + len(FRAME_KEYS)
+    with h5py.File(path, "r") as f:
+        n_provenance = sum(1 for _ in _datasets_under(f["series/provenance"]))
+        assert n_provenance > 4 * per_frame  # the saving is real: the provenance is the bulk of an entry
+        frame, average = f["frame0002"], f["average"]
+        for shared in ("definition", "sasdata/Q", "sassample", "sasinstrument", "sasprocess/date"):
+            assert frame[shared] == average[shared]  # the same HDF5 object
+        np.testing.assert_array_equal(frame["sasdata/Q"][()], reduced.frames[2].q_nm)
+        assert frame["sassample/name"][()].decode() == reduced.frames[2].sample.name
+        assert frame["sasinstrument/sassource/incident_wavelength"][()] == reduced.frames[2].provenance["wavelength_nm"]
+
+
+def _datasets_under(group):
+    for item in group.values():
+        if isinstance(item, h5py.Group):
+            yield from _datasets_under(item)
+        else:
+            yield item
 
 
 def test_rewriting_a_read_back_reduction(reduced_file, tmp_path):
