@@ -47,20 +47,27 @@ def _text(value) -> str:
 
 
 def fit_group(path) -> str:
-    """Path of the fit result group (``@program = "mcfit"``) in the default entry, or ``""``.
+    """Path of the fit result group (``@program = "mcfit"``), or ``""`` for a file without a fit.
 
-    ``<entry>/fit`` in a batch sample file and a ``saxs fit`` file (``<entry>/mcfit`` in ``saxs fit``
-    files written before 2026-11-30).
+    ``fit/mcfit`` (the fit's own SASentry, :mod:`saxs.fit_entry`) in a batch sample file and a
+    ``saxs fit`` file; older files have it in the default entry: ``<entry>/fit`` (batch, and
+    ``saxs fit`` files written before 2026-11-30: ``<entry>/mcfit``).
     """
     import h5py
 
+    from ..fit_entry import FIT_ENTRY, FIT_PROCESS
+
+    def is_fit(g) -> bool:
+        return isinstance(g, h5py.Group) and _text(g.attrs.get("program", "")) == "mcfit"
+
     with h5py.File(path, "r") as f:
+        if is_fit(f.get(f"{FIT_ENTRY}/{FIT_PROCESS}")):
+            return f"{FIT_ENTRY}/{FIT_PROCESS}"
         entry = _text(f.attrs.get("default", ""))
         if not entry or not isinstance(f.get(entry), h5py.Group):
             return ""
         for name in ("fit", "mcfit", *f[entry]):
-            g = f[entry].get(name)
-            if isinstance(g, h5py.Group) and _text(g.attrs.get("program", "")) == "mcfit":
+            if is_fit(f[entry].get(name)):
                 return f"{entry}/{name}"
     return ""
 

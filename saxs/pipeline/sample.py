@@ -448,14 +448,16 @@ def process_sample(job: SampleJob) -> dict[str, Any]:
     entries = [(name, subtracted)] if subtracted is not None else []
     entries.append(("reduced", average))
 
+    from ..fit_entry import write_fit_entry
+
     def extra(f):
         _stamp(f, job)
         f.attrs["sample"] = job.name
         f.attrs["seed"] = int(job.seed)
-        # inside the fitted SASentry: SasView's reader refuses files with other groups at the root
         entry = f[entries[0][0]]
-        if result is not None:
-            result.to_hdf5(entry.create_group("fit"))
+        if result is not None:  # a SASentry of its own (why: saxs/fit_entry.py)
+            write_fit_entry(f, result, fitted_entry=entries[0][0], intensity_unit=curve.intensity_unit,
+                            sample=curve.sample)
         else:
             f.attrs["fit_skipped"] = skipped
         if search is not None:
