@@ -114,8 +114,8 @@ def test_series_reports_no_populations_for_its_mesophase_members(run):
     assert "spheres do not describe this curve" in withheld["precursor_T050"]
     path = out / "series" / "precursor_mesophase.h5"
     with h5py.File(path, "r") as f:
-        assert f["populations/mean_nm"].shape == (0,) and len(f["histograms"]) == 0
-        assert [v.decode() if isinstance(v, bytes) else v for v in f["members/populations_withheld"][()]] == [
+        assert f["entry/populations/mean_nm"].shape == (0,) and len(f["entry/histograms"]) == 0
+        assert [v.decode() if isinstance(v, bytes) else v for v in f["entry/members/populations_withheld"][()]] == [
             withheld["precursor_T025"], withheld["precursor_T050"]]
         assert json.loads(f.attrs["summary_json"])["samples"][0]["populations_withheld"] == withheld["precursor_T025"]
     # no size distributions to stack; the peaks are still tracked
