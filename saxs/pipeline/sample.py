@@ -300,12 +300,15 @@ def _transmission(frames, empty_beam: str, file):
 
 
 def _write_summary_group(f, name: str, mapping: Mapping[str, Any]) -> None:
+    from ..units import add_units
+
     from ..nxcansas import write_value
 
     group = f.require_group(name)
     group.attrs["NX_class"] = "NXcollection"
     for key, value in mapping.items():
         write_value(group, key, value)
+    add_units(group)
 
 
 def _stamp(f, job) -> None:
@@ -389,14 +392,16 @@ def _subtract(job: SampleJob, average, timer: _Timer):
 def _peaks_group(f, search, phase) -> None:
     import numpy as np
 
+    from ..units import add_units
+
     g = f.create_group("peaks")
     g.attrs["NX_class"] = "NXcollection"
     names = ("q_nm", "q_nm_std", "fwhm_nm", "fwhm_nm_std", "area", "area_std", "amplitude", "amplitude_std",
              "significance")
     for name in names:
         g.create_dataset(name, data=np.array([getattr(p, name) for p in search.peaks], dtype=float))
-    g["q_nm"].attrs["units"] = "1/nm"
     g.create_dataset("broad_maxima_q_nm", data=np.array([b.q_nm for b in search.broad_maxima], dtype=float))
+    add_units(g, {"significance": "1", "area": "arbitrary", "area_std": "arbitrary"})  # area: I x q
     g.attrs["phase"] = json.dumps(None if phase is None else phase.as_dict())
 
 

@@ -250,7 +250,10 @@ def process_series(job: SeriesJob) -> dict[str, Any]:
                 bg[name] = np.array([getattr(b, name) for _, b in rows], dtype=float)
             e["phases"] = _strings(json.dumps(_clean(None if phases.get(k) is None else phases[k].as_dict()))
                                    if k in phases else "null" for k in range(len(job.samples)))
+        from ..units import add_series_units
         from .series_nexus import write_series_entry
+
+        add_series_units(e, job.by, loaded[ok[0]][2].intensity_unit if ok else "arbitrary")
 
         write_series_entry(
             f, by=job.by, values=m["value"][()], labels=list(job.samples),

@@ -208,3 +208,28 @@ def test_series_and_peaks_command_files_default_chains(small_batch_out, tmp_path
                 g = f["peaks/track_areas"]
                 area, err = g[g.attrs["signal"]][()], g[g.attrs["signal"] + "_errors"][()]
                 assert area[0] > 10 * err[0] and abs(area[2]) < 3 * max(err[2], 1e-12)
+
+
+def test_named_quantities_carry_units(small_batch_out):
+    """Every numeric dataset whose name ends in a unit (``_nm``, ``_s``, ``_mm``, ``_C``, ...) has @units,
+    in every batch file; spot checks against the names' meaning (q and peak widths in 1/nm, radii in nm)."""
+    from saxs.units import units_from_name
+
+    missing = []
+    for path in _batch_files(small_batch_out):
+        with h5py.File(path, "r") as f:
+            f.visititems(lambda n, o: missing.append(f"{path.name}:{n}") if isinstance(o, h5py.Dataset)
+                         and o.dtype.kind in "fiu" and units_from_name(n.rsplit("/", 1)[-1])
+                         and "units" not in o.attrs else None)
+    assert missing == []
+    with h5py.File(small_batch_out / "samples" / "cdse_T240.h5", "r") as f:
+        prov = f["subtracted/sasprocess/provenance"]
+        assert prov["exposure_s"].attrs["units"] == "s" and prov["distance_mm"].attrs["units"] == "mm"
+        assert f["subtracted/metadata/nucleation_temperature_C"].attrs["units"] == "C"
+        assert f["fit/mcfit/bound/radii_nm"].attrs["units"] == "nm"
+    with h5py.File(small_batch_out / "series" / "precursor_mesophase.h5", "r") as f:
+        assert f["entry/peaks/q_nm"].attrs["units"] == "1/nm" and f["entry/peaks/fwhm_nm"].attrs["units"] == "1/nm"
+        assert f["entry/members/value"].attrs["units"] == "C"
+    with h5py.File(small_batch_out / "series" / "nucleation_temperature.h5", "r") as f:
+        assert f["entry/steps_analysis/families/radius_nm"].attrs["units"] == "nm"
+        assert f["entry/steps_analysis/steps/between"].attrs["units"] == "C"
