@@ -19,10 +19,12 @@ Sample file layout (``samples/<name>.h5``, NXcanSAS)::
     /                    @default = "subtracted" (see below for samples without blanks),
                          @saxs_batch_fingerprint, @saxs_batch_inputs (JSON: input stamps, settings),
                          @sample, @seed
+    fit                  SASentry: the fitted model curve (saxs.fit_entry); absent when the sample
+                         was not fitted (root @fit_skipped says why)
+      mcfit              NXprocess: the mcfit result of the default entry's curve (layout in
+                         mcfit.results; with its quality: both reduced chi2, poor fit, populations
+                         withheld and why)
     subtracted           SASentry: blank-subtracted curve per cm of sample (1/cm when calibrated)
-      fit                NXprocess: the mcfit result of this curve (layout in mcfit.results; with
-                         its quality: both reduced chi2, poor fit, populations withheld and why);
-                         absent when the sample was not fitted (root @fit_skipped says why)
       peaks              NXcollection: q_nm, q_nm_std, fwhm_nm, fwhm_nm_std, area, area_std,
                          amplitude, amplitude_std, significance (n_peaks,); broad_maxima_q_nm;
                          @phase (JSON: null or the indexed phase)
@@ -30,8 +32,9 @@ Sample file layout (``samples/<name>.h5``, NXcanSAS)::
       metadata           NXcollection: the sample's series metadata from the beamtime file
     reduced              SASentry: screened frame average of the sample (arbitrary units)
 
-(``fit``, ``peaks``, ``screen``, ``metadata`` live in the default entry: SasView's reader refuses files
-with non-SASentry groups at the root. A sample without blanks has an ``absolute`` entry instead of
+(``peaks``, ``screen``, ``metadata`` live in the default entry, the fit in a SASentry of its own:
+SasView's reader refuses files with non-SASentry groups at the root, and makes every dataset outside
+the NXcanSAS classes metadata of the SASentry it read last. A sample without blanks has an ``absolute`` entry instead of
 ``subtracted`` when it is calibrated, and only ``reduced`` (the default then) when it is not.)
 """
 

@@ -16,20 +16,26 @@ members that have a fit.
 
 Series file layout (``series/<name>.h5``)::
 
-    /              @saxs_series (name), @by, @analysis, @summary_json (the JSON summary)
+    /              @saxs_series (name), @by, @analysis, @summary_json (the JSON summary), @default = "entry"
+    entry/         NXentry: every group below (NXroot holds only NXentry groups; files written before
+                   2026-11-30 have them at the root, member_curves/ as curves/), its NeXus views
+                   (size_distributions, curves, findings: saxs.pipeline.series_nexus) and
     members/       sample (n,) str, value (n,), status (n,) str ("ok" / "failed"), reason (n,) str,
                    populations_withheld (n,) str ("" when the member's populations are reported)
     populations/   member (m,) int, value, mean_nm, mean_nm_std, width_nm, volume_fraction,
                    volume_fraction_std (m,): every population of every member
-    histograms/<k> edges_nm, volume, volume_std, volume_observability; @label, @value  (@unit on the group;
+    histograms/<k> edges_nm, volume, volume_std, volume_observability; @label, @value  (@units on the group;
                    members whose populations are reported only)
-    curves/<k>     q_nm, intensity, sigma; @label, @value, @unit  (the fitted curves, for the waterfall)
+    member_curves/<k>  q_nm, intensity, sigma; @label, @value, @units  (the fitted curves, for the waterfall)
     steps_analysis/  the SeriesResult of mcfit.steps (its to_hdf5 layout)       [steps]
     peaks/         member (p,) int, value, q_nm, q_nm_std, fwhm_nm, area, area_std, significance  [peaks]
     tracks/<i>     values, area, area_std, present; @q_nm, @fwhm_nm, @vanishes_at (NaN: never)  [peaks]
     phases         (n,) str: JSON of each member's indexed phase (or "null")                   [peaks]
     broad_maxima/  member (b,) int, value, q_nm, prominence_ln, significance: broad correlation
                    maxima of the members' smooth backgrounds (never Bragg peaks)           [peaks]
+
+Every numeric dataset with a unit in its name, and every series value, fraction and intensity,
+carries ``@units`` (:func:`saxs.units.add_series_units`).
 """
 
 from __future__ import annotations
