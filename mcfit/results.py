@@ -50,9 +50,9 @@ q in 1/nm, intensities in the unit of the input data)::
 NeXus: ``data/``, ``fit/`` and ``histogram/`` are NXdata (signal ``intensity`` on ``q_nm``, or
 ``volume`` on ``centers_nm``; ``<signal>_errors`` hard links to ``sigma``, ``intensity_std``,
 ``volume_std``; ``@SILX_style`` log-axis hints), ``repetitions/``, ``ranges/`` and ``populations/``
-(and their subgroups) NXcollection, every dataset of
-those three and of ``repetitions/`` has ``@units``; ``G@default = "histogram"``. (``settings/`` and
-``quality/`` carry no class: their attributes are the fields.)
+(and their subgroups) NXcollection, ``settings/`` NXparameters, ``quality/`` and ``bound/``
+NXcollection (their attributes are the fields); every dataset has ``@units`` (``1``: dimensionless;
+``bound/weights``: intensity per nm^3); ``G@default = "histogram"``.
 
 ``<i>`` counts from 0. Volume-weighted histogram entries are volume fractions per bin; number-weighted
 ones are number densities (volume fraction / V in nm^3) per bin.
@@ -398,7 +398,15 @@ def _nexus_classes(g, intensity_units: str) -> None:
     for key, ds in r.items():
         if "units" not in ds.attrs:
             ds.attrs["units"] = "1"
-    # settings/ and quality/ are read back attribute by attribute (one per field): left without a class
+    if "bound" in g:
+        b = g["bound"]
+        b["radii_nm"].attrs["units"] = "nm"
+        # c_j of the columns V(R_j) F(qR_j)^2 with V in nm^3: the intensity per nm^3
+        b["weights"].attrs["units"] = "arbitrary" if intensity_units == "arbitrary" else f"{intensity_units}/nm^3"
+    # one attribute per field, read back by name: the classes add one attribute that no reader asks for
+    for name, nx_class in (("settings", "NXparameters"), ("quality", "NXcollection"), ("bound", "NXcollection")):
+        if name in g:
+            g[name].attrs["NX_class"] = nx_class
     for name in ("repetitions", "ranges", "populations"):
         if name in g:
             g[name].attrs["NX_class"] = "NXcollection"

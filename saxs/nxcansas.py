@@ -33,6 +33,7 @@ from .atomic import atomic_h5
 from .errors import InputError
 from .guards import missing_file_reason
 from .profile import Profile1D, SampleInfo, q_unit_factor
+from .units import add_units
 
 
 #: Viewer hints (``NXdata@SILX_style``, read by silx and h5web): I(q) on log-log axes.
@@ -215,6 +216,7 @@ def write_sasentry(parent: h5py.Group, name: str, profile: Profile1D, *, title: 
     _set_class(notes, "NXcollection")
     for key, value in (profile.provenance if provenance is None else provenance).items():
         write_value(notes, key, value)
+    add_units(notes)  # from the names' unit suffixes (exposure_s, distance_mm, ...)
     return entry
 
 

@@ -124,6 +124,7 @@ def write_reduced(reduced: ReducedData, out_path) -> Path:
 def _write_series_entry(f, reduced: ReducedData):
     """The NXentry ``series``: the NXdata I(t, q), the monitors of every frame, the file's provenance."""
     from .nxcansas import write_series_nxdata, write_value
+    from .units import add_units
 
     entry = f.create_group(SERIES_ENTRY)
     entry.attrs["NX_class"] = "NXentry"
@@ -158,6 +159,7 @@ def _write_series_entry(f, reduced: ReducedData):
                   warnings_all=list(reduced.warnings) or None)
     for key, value in values.items():
         write_value(prov, key, value)
+    add_units(entry)  # monitors' exposure_s and the provenance's unit-suffixed names
     return entry
 
 

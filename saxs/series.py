@@ -180,6 +180,7 @@ def write_series(result: SeriesResult, path, *, inputs=()) -> Path:
 
     from . import __version__
     from .atomic import atomic_h5
+    from .units import add_series_units
 
     with atomic_h5(path) as f:
         f.attrs["NX_class"] = "NXroot"
@@ -194,6 +195,7 @@ def write_series(result: SeriesResult, path, *, inputs=()) -> Path:
         if inputs:
             entry["inputs"] = np.array([os.fspath(p) for p in inputs], dtype=h5py.string_dtype())
         result.to_hdf5(entry.create_group("steps"))
+        add_series_units(entry["steps"], result.series_key)
         _write_size_image(entry, result)
     return Path(path)
 

@@ -32,6 +32,7 @@ import numpy as np
 
 from .. import __version__
 from ..atomic import atomic_h5
+from ..units import add_series_units, add_units
 from .indexing import Phase
 from .peak_types import PeakSearch
 from .tracking import Track
@@ -134,6 +135,8 @@ def write_peaks_h5(
             ds = t.create_dataset("vanishes_at", data=np.nan if track.vanishes_at is None else track.vanishes_at)
             ds.attrs["defined"] = track.vanishes_at is not None
         _default_plot(g, searches, tracks, series_key)
+        add_series_units(g, series_key, "arbitrary")  # peak amplitudes and the background: the curves' unit, not told
+        add_units(g, dict.fromkeys(("amplitude", "amplitude_std", "I"), "arbitrary"))
     return Path(path)
 
 

@@ -1,7 +1,8 @@
 """`saxs fit`: Monte Carlo size distribution of spheres (mcfit) for one curve.
 
-OUT.h5 is an NXcanSAS file: the input curve as `/sasentry01` and the fit result in
-`/sasentry01/fit`, the layout of a batch sample file's `<entry>/fit` (the docstring of :mod:`mcfit.results`). The report and the JSON give
+OUT.h5 is an NXcanSAS file: the input curve as `/sasentry01`, the fitted model curve as the SASentry
+`/fit` and the fit result in `/fit/mcfit`, the layout of a batch sample file's (:mod:`saxs.fit_entry`;
+the result group's own layout in the docstring of :mod:`mcfit.results`). The report and the JSON give
 reduced chi2 against the sigma the fit used (floored at --min-rel-sigma) and against the data's own
 sigma, and flag a poor fit (rule in :mod:`mcfit.quality`).
 """
@@ -167,6 +168,7 @@ def _fit_one(args, data, output) -> None:
     import mcfit
 
     from ..errors import InputError
+    from ..fit_entry import write_fit_entry
     from ..guards import check_curve
     from ..limits import check_fit_memory
     from ..nxcansas import load_profile, write_nxcansas
@@ -233,8 +235,9 @@ def _fit_one(args, data, output) -> None:
         log.warning("%s: no populations reported: %s", data, result.quality.populations_withheld)
 
     def extra(h5):
-        # the batch's layout: <entry>/fit (files written before 2026-11-30 have <entry>/mcfit; readers take both)
-        result.to_hdf5(h5["sasentry01"].create_group("fit"))
+        # the batch's layout: the SASentry /fit with the result in /fit/mcfit (saxs/fit_entry.py)
+        write_fit_entry(h5, result, fitted_entry="sasentry01", intensity_unit=profile.intensity_unit,
+                        sample=profile.sample)
 
     write_nxcansas(output, [("sasentry01", profile)], extra=extra)
     if args.json:

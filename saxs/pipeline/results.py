@@ -47,20 +47,27 @@ def _text(value) -> str:
 
 
 def fit_group(path) -> str:
-    """Path of the fit result group (``@program = "mcfit"``) in the default entry, or ``""``.
+    """Path of the fit result group (``@program = "mcfit"``), or ``""`` for a file without a fit.
 
-    ``<entry>/fit`` in a batch sample file and a ``saxs fit`` file (``<entry>/mcfit`` in ``saxs fit``
-    files written before 2026-11-30).
+    ``fit/mcfit`` (the fit's own SASentry, :mod:`saxs.fit_entry`) in a batch sample file and a
+    ``saxs fit`` file; older files have it in the default entry: ``<entry>/fit`` (batch, and
+    ``saxs fit`` files written before 2026-11-30: ``<entry>/mcfit``).
     """
     import h5py
 
+    from ..fit_entry import FIT_ENTRY, FIT_PROCESS
+
+    def is_fit(g) -> bool:
+        return isinstance(g, h5py.Group) and _text(g.attrs.get("program", "")) == "mcfit"
+
     with h5py.File(path, "r") as f:
+        if is_fit(f.get(f"{FIT_ENTRY}/{FIT_PROCESS}")):
+            return f"{FIT_ENTRY}/{FIT_PROCESS}"
         entry = _text(f.attrs.get("default", ""))
         if not entry or not isinstance(f.get(entry), h5py.Group):
             return ""
         for name in ("fit", "mcfit", *f[entry]):
-            g = f[entry].get(name)
-            if isinstance(g, h5py.Group) and _text(g.attrs.get("program", "")) == "mcfit":
+            if is_fit(f[entry].get(name)):
                 return f"{entry}/{name}"
     return ""
 
@@ -98,7 +105,8 @@ def kinds_for(path) -> tuple[str, ...]:
         return (SAMPLE_KINDS if has_fit(path) else UNFITTED_KINDS) + peaks
     with h5py.File(path, "r") as f:
         analysis = _text(f.attrs.get("analysis", "steps"))
-        stacked = "histograms" not in f or len(f["histograms"]) > 0  # no member with reported sizes: none
+        g = series_group(f)
+        stacked = "histograms" not in g or len(g["histograms"]) > 0  # no member with reported sizes: none
     return (("stacked",) if stacked else ()) + ("waterfall", "steps" if analysis == "steps" else "peaks")
 
 
@@ -249,6 +257,18 @@ def draw_sample_figures(path, figures_dir) -> list[Path]:
 
 
 # --------------------------------------------------------------------------- series figures
+def series_group(f):
+    """The group of a series file that holds ``members/``, ``histograms/``, ... (``entry``; the root
+    in files written before 2026-11-30)."""
+    entry = f.get("entry")
+    return entry if entry is not None and "members" in entry else f
+
+
+def _member_curves(g):
+    """The members' curves: ``member_curves/`` (``curves/`` in files written before 2026-11-30)."""
+    return g["member_curves"] if "member_curves" in g else g["curves"]
+
+
 def _members(f):
     m = f["members"]
     return ([_text(s) for s in m["sample"][()]], np.asarray(m["value"][()], dtype=float),
@@ -270,7 +290,7 @@ def _dominant_fractions(f) -> dict:
 def _steps_data(f):
     from ..figures.steps import StepsFigureData
 
-    return StepsFigureData.from_hdf5(f["steps_analysis"], series_key=_text(f.attrs.get("by", "value")),
+    return StepsFigureData.from_hdf5(f["steps_analysis"], series_key=_text(f.file.attrs.get("by", "value")),
                                      dominant_volume_fractions=_dominant_fractions(f),
                                      volume_unit=_text(f["histograms"].attrs.get("units", f["histograms"].attrs.get("unit", "absolute"))))
 
@@ -298,9 +318,10 @@ def series_figure(path, kind: str):
     from ..figures import steps as step_figures
 
     path = Path(path)
-    with h5py.File(path, "r") as f:
-        by = _text(f.attrs.get("by", "value"))
-        name = _text(f.attrs.get(SERIES_ATTR, path.stem))
+    with h5py.File(path, "r") as root:
+        by = _text(root.attrs.get("by", "value"))
+        name = _text(root.attrs.get(SERIES_ATTR, path.stem))
+        f = series_group(root)
         if kind == "stacked":
             if "steps_analysis" in f:
                 return step_figures.figure_series_distributions(_steps_data(f), title=f"{name}: size distributions")
@@ -315,8 +336,8 @@ def series_figure(path, kind: str):
             return fig
         if kind == "waterfall":
             curves, unit = [], "1/cm"
-            for key in sorted(f["curves"], key=int):
-                g = f["curves"][key]
+            for key in sorted(_member_curves(f), key=int):
+                g = _member_curves(f)[key]
                 unit = _text(g.attrs.get("units", g.attrs.get("unit", unit)))  # "unit" in files before 2026-11-30
                 curves.append((f"{_text(g.attrs['label'])} ({float(g.attrs['value']):g})", g["q_nm"][()],
                                g["intensity"][()]))
@@ -324,8 +345,8 @@ def series_figure(path, kind: str):
             if "tracks" in f:  # a peaks series: mark the peaks and the broad maxima of each member
                 by_label = {m["sample"]: m for m in _series_peaks(f)}
                 marks = []
-                for key in sorted(f["curves"], key=int):
-                    m = by_label.get(_text(f["curves"][key].attrs["label"]), {})
+                for key in sorted(_member_curves(f), key=int):
+                    m = by_label.get(_text(_member_curves(f)[key].attrs["label"]), {})
                     marks.append([("peaks", m.get("peaks_q_nm", [])), ("broad", m.get("broad_q_nm", []))])
             return plotting.figure_single(plotting.plot_waterfall, curves, intensity_unit=unit, marks=marks,
                                           title=f"{name}: I(q) by {plotting.variable_label(by)}", figsize=(6.0, 6.0))

@@ -19,10 +19,12 @@ Sample file layout (``samples/<name>.h5``, NXcanSAS)::
     /                    @default = "subtracted" (see below for samples without blanks),
                          @saxs_batch_fingerprint, @saxs_batch_inputs (JSON: input stamps, settings),
                          @sample, @seed
+    fit                  SASentry: the fitted model curve (saxs.fit_entry); absent when the sample
+                         was not fitted (root @fit_skipped says why)
+      mcfit              NXprocess: the mcfit result of the default entry's curve (layout in
+                         mcfit.results; with its quality: both reduced chi2, poor fit, populations
+                         withheld and why)
     subtracted           SASentry: blank-subtracted curve per cm of sample (1/cm when calibrated)
-      fit                NXprocess: the mcfit result of this curve (layout in mcfit.results; with
-                         its quality: both reduced chi2, poor fit, populations withheld and why);
-                         absent when the sample was not fitted (root @fit_skipped says why)
       peaks              NXcollection: q_nm, q_nm_std, fwhm_nm, fwhm_nm_std, area, area_std,
                          amplitude, amplitude_std, significance (n_peaks,); broad_maxima_q_nm;
                          @phase (JSON: null or the indexed phase)
@@ -30,8 +32,9 @@ Sample file layout (``samples/<name>.h5``, NXcanSAS)::
       metadata           NXcollection: the sample's series metadata from the beamtime file
     reduced              SASentry: screened frame average of the sample (arbitrary units)
 
-(``fit``, ``peaks``, ``screen``, ``metadata`` live in the default entry: SasView's reader refuses files
-with non-SASentry groups at the root. A sample without blanks has an ``absolute`` entry instead of
+(``peaks``, ``screen``, ``metadata`` live in the default entry, the fit in a SASentry of its own:
+SasView's reader refuses files with non-SASentry groups at the root, and makes every dataset outside
+the NXcanSAS classes metadata of the SASentry it read last. A sample without blanks has an ``absolute`` entry instead of
 ``subtracted`` when it is calibrated, and only ``reduced`` (the default then) when it is not.)
 """
 
@@ -300,12 +303,15 @@ def _transmission(frames, empty_beam: str, file):
 
 
 def _write_summary_group(f, name: str, mapping: Mapping[str, Any]) -> None:
+    from ..units import add_units
+
     from ..nxcansas import write_value
 
     group = f.require_group(name)
     group.attrs["NX_class"] = "NXcollection"
     for key, value in mapping.items():
         write_value(group, key, value)
+    add_units(group)
 
 
 def _stamp(f, job) -> None:
@@ -389,14 +395,16 @@ def _subtract(job: SampleJob, average, timer: _Timer):
 def _peaks_group(f, search, phase) -> None:
     import numpy as np
 
+    from ..units import add_units
+
     g = f.create_group("peaks")
     g.attrs["NX_class"] = "NXcollection"
     names = ("q_nm", "q_nm_std", "fwhm_nm", "fwhm_nm_std", "area", "area_std", "amplitude", "amplitude_std",
              "significance")
     for name in names:
         g.create_dataset(name, data=np.array([getattr(p, name) for p in search.peaks], dtype=float))
-    g["q_nm"].attrs["units"] = "1/nm"
     g.create_dataset("broad_maxima_q_nm", data=np.array([b.q_nm for b in search.broad_maxima], dtype=float))
+    add_units(g, {"significance": "1", "area": "arbitrary", "area_std": "arbitrary"})  # area: I x q
     g.attrs["phase"] = json.dumps(None if phase is None else phase.as_dict())
 
 
@@ -448,14 +456,16 @@ def process_sample(job: SampleJob) -> dict[str, Any]:
     entries = [(name, subtracted)] if subtracted is not None else []
     entries.append(("reduced", average))
 
+    from ..fit_entry import write_fit_entry
+
     def extra(f):
         _stamp(f, job)
         f.attrs["sample"] = job.name
         f.attrs["seed"] = int(job.seed)
-        # inside the fitted SASentry: SasView's reader refuses files with other groups at the root
         entry = f[entries[0][0]]
-        if result is not None:
-            result.to_hdf5(entry.create_group("fit"))
+        if result is not None:  # a SASentry of its own (why: saxs/fit_entry.py)
+            write_fit_entry(f, result, fitted_entry=entries[0][0], intensity_unit=curve.intensity_unit,
+                            sample=curve.sample)
         else:
             f.attrs["fit_skipped"] = skipped
         if search is not None:

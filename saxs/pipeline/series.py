@@ -16,20 +16,26 @@ members that have a fit.
 
 Series file layout (``series/<name>.h5``)::
 
-    /              @saxs_series (name), @by, @analysis, @summary_json (the JSON summary)
+    /              @saxs_series (name), @by, @analysis, @summary_json (the JSON summary), @default = "entry"
+    entry/         NXentry: every group below (NXroot holds only NXentry groups; files written before
+                   2026-11-30 have them at the root, member_curves/ as curves/), its NeXus views
+                   (size_distributions, curves, findings: saxs.pipeline.series_nexus) and
     members/       sample (n,) str, value (n,), status (n,) str ("ok" / "failed"), reason (n,) str,
                    populations_withheld (n,) str ("" when the member's populations are reported)
     populations/   member (m,) int, value, mean_nm, mean_nm_std, width_nm, volume_fraction,
                    volume_fraction_std (m,): every population of every member
-    histograms/<k> edges_nm, volume, volume_std, volume_observability; @label, @value  (@unit on the group;
+    histograms/<k> edges_nm, volume, volume_std, volume_observability; @label, @value  (@units on the group;
                    members whose populations are reported only)
-    curves/<k>     q_nm, intensity, sigma; @label, @value, @unit  (the fitted curves, for the waterfall)
+    member_curves/<k>  q_nm, intensity, sigma; @label, @value, @units  (the fitted curves, for the waterfall)
     steps_analysis/  the SeriesResult of mcfit.steps (its to_hdf5 layout)       [steps]
     peaks/         member (p,) int, value, q_nm, q_nm_std, fwhm_nm, area, area_std, significance  [peaks]
     tracks/<i>     values, area, area_std, present; @q_nm, @fwhm_nm, @vanishes_at (NaN: never)  [peaks]
     phases         (n,) str: JSON of each member's indexed phase (or "null")                   [peaks]
     broad_maxima/  member (b,) int, value, q_nm, prominence_ln, significance: broad correlation
                    maxima of the members' smooth backgrounds (never Bragg peaks)           [peaks]
+
+Every numeric dataset with a unit in its name, and every series value, fraction and intensity,
+carries ``@units`` (:func:`saxs.units.add_series_units`).
 """
 
 from __future__ import annotations
@@ -179,7 +185,10 @@ def process_series(job: SeriesJob) -> dict[str, Any]:
         f.attrs["by"] = job.by
         f.attrs["analysis"] = job.analysis
         f.attrs["summary_json"] = json.dumps(summary)
-        m = f.create_group("members")
+        # every group inside the NXentry (NXroot holds only NXentry groups); the entry's views: series_nexus.py
+        e = f.create_group("entry")
+        e.attrs["NX_class"] = "NXentry"
+        m = e.create_group("members")
         m.attrs["NX_class"] = "NXcollection"
         m["sample"] = _strings(job.samples)
         m["value"] = np.array([float(v) if not isinstance(v, str) else float(k)
@@ -190,21 +199,22 @@ def process_series(job: SeriesJob) -> dict[str, Any]:
                                              for k in range(len(job.samples)))
         sized = [k for k in ok if loaded[k][3] is not None and not loaded[k][4]]
         pops = [(k, p) for k in sized for p in loaded[k][3].reported_populations]
-        p = f.create_group("populations")
+        p = e.create_group("populations")
         p.attrs["NX_class"] = "NXcollection"
         p["member"] = np.array([k for k, _ in pops], dtype=np.int64)
         p["value"] = np.array([loaded[k][0].value for k, _ in pops], dtype=float)
         for name in ("mean_nm", "mean_nm_std", "width_nm", "volume_fraction", "volume_fraction_std"):
             p[name] = np.array([getattr(x, name) for _, x in pops], dtype=float)
-        hg = f.create_group("histograms")
+        hg = e.create_group("histograms")
         hg.attrs["NX_class"] = "NXcollection"
-        cg = f.create_group("curves")
+        cg = e.create_group("member_curves")  # entry/curves is the NXdata view of them
         cg.attrs["NX_class"] = "NXcollection"
         for i, k in enumerate(sized):
             member, fit = loaded[k][0], loaded[k][3]
             hg.attrs["units"] = fit.volume_fraction_unit
             hg.attrs["scale"] = fit.histogram.scale
             g = hg.create_group(str(i))
+            g.attrs["NX_class"] = "NXcollection"
             h = fit.histogram
             g["edges_nm"], g["volume"], g["volume_std"] = h.edges_nm, h.volume, h.volume_std
             g["volume_observability"] = h.volume_observability
@@ -212,39 +222,44 @@ def process_series(job: SeriesJob) -> dict[str, Any]:
         for i, k in enumerate(ok):
             member, curve = loaded[k][0], loaded[k][2]
             g = cg.create_group(str(i))
+            g.attrs["NX_class"] = "NXcollection"
             g["q_nm"], g["intensity"], g["sigma"] = curve.q_nm, curve.intensity, curve.sigma
             g.attrs["label"], g.attrs["value"], g.attrs["units"] = job.samples[k], member.value, curve.intensity_unit
         if result is not None:
-            result.to_hdf5(f.create_group("steps_analysis"))
+            result.to_hdf5(e.create_group("steps_analysis"))
         if tracks is not None:
-            pk = f.create_group("peaks")
+            pk = e.create_group("peaks")
             pk.attrs["NX_class"] = "NXcollection"
             rows = [(k, peak) for k in ok for peak in searches[k].peaks]
             pk["member"] = np.array([k for k, _ in rows], dtype=np.int64)
             pk["value"] = np.array([loaded[k][0].value for k, _ in rows], dtype=float)
             for name in ("q_nm", "q_nm_std", "fwhm_nm", "area", "area_std", "significance"):
                 pk[name] = np.array([getattr(x, name) for _, x in rows], dtype=float)
-            tg = f.create_group("tracks")
+            tg = e.create_group("tracks")
             tg.attrs["NX_class"] = "NXcollection"
             tg.attrs["intensity_unit"] = loaded[ok[0]][2].intensity_unit
             for i, t in enumerate(tracks):
                 g = tg.create_group(str(i))
+                g.attrs["NX_class"] = "NXcollection"
                 g["values"] = np.array(t.values, dtype=float)
                 g["area"] = np.array(t.area, dtype=float)
                 g["area_std"] = np.array(t.area_std, dtype=float)
                 g["present"] = np.array(t.present, dtype=bool)
                 g.attrs["q_nm"], g.attrs["fwhm_nm"] = t.q_nm, t.fwhm_nm
                 g.attrs["vanishes_at"] = np.nan if t.vanishes_at is None else float(t.vanishes_at)
-            bg = f.create_group("broad_maxima")
+            bg = e.create_group("broad_maxima")
             bg.attrs["NX_class"] = "NXcollection"
             rows = [(k, b) for k in ok for b in searches[k].broad_maxima]
             bg["member"] = np.array([k for k, _ in rows], dtype=np.int64)
             bg["value"] = np.array([loaded[k][0].value for k, _ in rows], dtype=float)
             for name in ("q_nm", "prominence_ln", "significance"):
                 bg[name] = np.array([getattr(b, name) for _, b in rows], dtype=float)
-            f["phases"] = _strings(json.dumps(_clean(None if phases.get(k) is None else phases[k].as_dict()))
+            e["phases"] = _strings(json.dumps(_clean(None if phases.get(k) is None else phases[k].as_dict()))
                                    if k in phases else "null" for k in range(len(job.samples)))
+        from ..units import add_series_units
         from .series_nexus import write_series_entry
+
+        add_series_units(e, job.by, loaded[ok[0]][2].intensity_unit if ok else "arbitrary")
 
         write_series_entry(
             f, by=job.by, values=m["value"][()], labels=list(job.samples),

@@ -9,8 +9,9 @@ A generic viewer (silx, h5web, NeXus validators) opens a series file on
 - ``entry/findings`` (NXnote): the series' conclusions in plain words and the model assumptions
   they rest on.
 
-The groups the figures and scripts read (``members/``, ``histograms/``, ``curves/``, ...) are
-unchanged beside the entry.
+The groups the figures and scripts read (``members/``, ``histograms/``, ``member_curves/``, ...)
+are in the same entry (files written before 2026-11-30 have them at the root, ``member_curves/``
+as ``curves/``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 
 def write_series_entry(f, *, by: str, values, labels, histograms: list[tuple], curves: list[tuple],
                        volume_unit: str, intensity_unit: str, summary: dict[str, Any]) -> None:
-    """Add ``entry`` (NXentry) to an open series file and point the root ``@default`` at it.
+    """Add the views to ``entry`` (NXentry, made here if absent) and point the root ``@default`` at it.
 
     Parameters
     ----------
@@ -44,7 +45,7 @@ def write_series_entry(f, *, by: str, values, labels, histograms: list[tuple], c
     from ..nexus_views import write_curves, write_size_image
     from ..report.conclusions import series_conclusions
 
-    entry = f.create_group("entry")
+    entry = f.require_group("entry")
     entry.attrs["NX_class"] = "NXentry"
     entry["title"] = f"series {summary.get('name', '')} by {by}"
     same_edges = bool(histograms) and all(h[1].shape == histograms[0][1].shape and np.allclose(h[1], histograms[0][1])

@@ -62,7 +62,7 @@ def test_cdse_reports_chi2_against_its_own_sigma_in_json_and_hdf5(run):
     # the floor only raises sigma: against it chi2 is smaller
     assert s["chi2_reduced_fit_sigma"] < s["chi2_reduced_data_sigma"]
     with h5py.File(path, "r") as f:
-        g = f["subtracted/fit"]
+        g = f["fit/mcfit"]
         assert g.attrs["chi2_reduced_data_sigma"] == pytest.approx(own, rel=1e-12)
         assert g.attrs["chi2_reduced_fit_sigma"] == s["chi2_reduced_fit_sigma"]
         assert g["quality"].attrs["label_data_sigma"] == "chi2_r (data's own sigma)"
@@ -84,7 +84,7 @@ def test_precursors_get_no_sphere_fit_and_no_populations(run):
     assert {"name": "precursor_T025", "reason": s["populations_withheld"]} in summary["fit_quality"]["not_fitted"]
     path = out / "samples" / "precursor_T025.h5"
     with h5py.File(path, "r") as f:
-        assert "fit" not in f["subtracted"] and "no sphere fit" in f.attrs["fit_skipped"]
+        assert "fit" not in f and "fit" not in f["subtracted"] and "no sphere fit" in f.attrs["fit_skipped"]
         assert f["subtracted/peaks/q_nm"].shape[0] >= 2  # the Bragg peaks are still found
     assert results.kinds_for(path) == ("curve", "peaks")  # no fit or distribution; its peaks are drawn
     assert s["figures"] == [str(out / "figures" / f"precursor_T025_{k}.png") for k in ("curve", "peaks")]
@@ -114,8 +114,8 @@ def test_series_reports_no_populations_for_its_mesophase_members(run):
     assert "spheres do not describe this curve" in withheld["precursor_T050"]
     path = out / "series" / "precursor_mesophase.h5"
     with h5py.File(path, "r") as f:
-        assert f["populations/mean_nm"].shape == (0,) and len(f["histograms"]) == 0
-        assert [v.decode() if isinstance(v, bytes) else v for v in f["members/populations_withheld"][()]] == [
+        assert f["entry/populations/mean_nm"].shape == (0,) and len(f["entry/histograms"]) == 0
+        assert [v.decode() if isinstance(v, bytes) else v for v in f["entry/members/populations_withheld"][()]] == [
             withheld["precursor_T025"], withheld["precursor_T050"]]
         assert json.loads(f.attrs["summary_json"])["samples"][0]["populations_withheld"] == withheld["precursor_T025"]
     # no size distributions to stack; the peaks are still tracked

@@ -92,12 +92,12 @@ def test_sample_file_is_nxcansas_with_fit_and_peaks(broken, small_beamtime):
 
     from saxs.nxcansas import list_entries, read_nxcansas
 
-    assert sorted(list_entries(path)) == ["reduced", "subtracted"]
-    loaded = Loader().load(str(path))  # SasView's reader finds both curves with their values
-    assert len(loaded) == 2
+    assert sorted(list_entries(path)) == ["fit", "reduced", "subtracted"]  # fit: the model curve (saxs/fit_entry.py)
+    loaded = Loader().load(str(path))  # SasView's reader finds the three curves with their values
+    assert len(loaded) == 3
     for name in ("subtracted", "reduced"):
         curve = read_nxcansas(path, entry=name)
-        match = [d for d in loaded if np.allclose(d.y, curve.intensity, rtol=1e-12)]
+        match = [d for d in loaded if d.y.shape == curve.intensity.shape and np.allclose(d.y, curve.intensity, rtol=1e-12)]
         assert len(match) == 1, name
         np.testing.assert_allclose(match[0].dy, curve.sigma, rtol=1e-12)
     with h5py.File(path, "r") as f:
@@ -118,7 +118,7 @@ def test_sample_file_is_nxcansas_with_fit_and_peaks(broken, small_beamtime):
         assert f["subtracted/screen/frames_used"][()].tolist() == [0, 1]
     import mcfit
 
-    fit = mcfit.read_result(path, group="subtracted/fit")
+    fit = mcfit.read_result(path, group="fit/mcfit")
     # the recorded seed is the one derived from the beamtime's seed and the name (20261124 in the file)
     assert fit.seed == derive_seed(20261124, "cdse_T200") == summary["samples"][0]["seed"]
     # truth: r = 0.94 nm; a 100 x 3 fit of 2 frames still puts the dominant population within 3 %
@@ -143,7 +143,7 @@ def test_figures_redrawn_from_files(broken, tmp_path):
     assert "chi2_r (data's own sigma)" in title and "(residuals below)" in title
     assert "chi2_r (sigma floored at 1 %)" in title
     with h5py.File(sample, "r") as f:  # oracle: numpy on the stored curve and fit
-        g = f["subtracted/fit"]
+        g = f["fit/mcfit"]
         expected = (g["data/intensity"][()] - g["fit/intensity"][()]) / g["data/sigma_data"][()]
     np.testing.assert_allclose(bottom.get_lines()[0].get_ydata(), expected, rtol=1e-12)
     fig = results.figure(sample, "distribution")
@@ -226,5 +226,5 @@ def test_sample_without_blanks(small_beamtime, tmp_path):
         with h5py.File(out / "samples" / "bare.h5", "r") as f:
             assert f.attrs["default"] == entry
             assert f[f"{entry}/sasdata/I"].attrs["units"] == unit
-            assert f[f"{entry}/fit"].attrs["volume_fraction_unit"] == fraction_unit
+            assert f["fit/mcfit"].attrs["volume_fraction_unit"] == fraction_unit
         assert results.kinds_for(out / "samples" / "bare.h5") == ("fit", "distribution")

@@ -50,7 +50,7 @@ def test_cdse_families_steps_and_onset(findings):
     assert series["continuous_growth_onset"] == 250.0
     # the same numbers are in the series file the figures are drawn from
     with h5py.File(out / "series" / "nucleation_temperature.h5", "r") as f:
-        assert f["steps_analysis/families/radius_nm"][()].tolist() == radii
+        assert f["entry/steps_analysis/families/radius_nm"][()].tolist() == radii
     assert sorted(p.name for p in (out / "figures").glob("nucleation_temperature_*.png")) == [
         "nucleation_temperature_stacked.png", "nucleation_temperature_steps.png",
         "nucleation_temperature_waterfall.png"]

@@ -71,7 +71,7 @@ def test_series_entry_layout(small_batch_out):
         assert "Continuous growth from 250 C" in findings and "model: " in findings
         _check_units(f)
     with h5py.File(small_batch_out / "samples" / "cdse_T240.h5", "r") as s:
-        np.testing.assert_array_equal(image, s["subtracted/fit/histogram/volume"][()])
+        np.testing.assert_array_equal(image, s["fit/mcfit/histogram/volume"][()])
     with h5py.File(peaks, "r") as f:
         g = f["entry/curves"]
         assert f["entry"].attrs["default"] == "curves" and g["I"].shape == (3, g["Q"].size)
@@ -95,15 +95,48 @@ def _check_units(f):
     assert bad == [] and "unit" not in f.attrs
 
 
+#: Upper bound of SasView's metadata keys on a measured curve: ~100 provenance scalars (geometry,
+#: monitors, headers), 3 per frame from the screen (2 frames here), 10 per Bragg peak, the
+#: beamtime.toml values. The fit's arrays alone gave ~3200 keys when they sat in the curve's entry.
+MEASURED_CURVE_KEYS = 300
+
+#: Datasets that exist only in the fit result (mcfit.results): none may name a key of a measured curve.
+FIT_ONLY = ("volume_observability", "crossing_step", "volume_fraction_per_contribution", "centers_nm", "edges_nm")
+
+
+def _fit_keys(meta: dict) -> list[str]:
+    return [k for k in meta if k.rstrip("0123456789") in FIT_ONLY]
+
+
 def test_sample_files_open_in_sasview(small_batch_out):
-    """SasView's loader reads every sample file: one curve per SASentry, the default one equal to the file's I."""
+    """SasView's loader reads every sample file: one data set per SASentry with the arrays we wrote;
+    the measured curves carry their own metadata only (at most MEASURED_CURVE_KEYS keys, none from the
+    fit), the fit's arrays are on the fit's own data set (the model curve, saxs/fit_entry.py)."""
     from sasdata.dataloader.loader import Loader
 
+    fitted = 0
     for path in sorted((small_batch_out / "samples").glob("*.h5")):
         data = Loader().load(str(path))
         with h5py.File(path, "r") as f:
-            intensity = f["subtracted/sasdata/I"][()]
-        assert any(d.y.shape == intensity.shape and np.allclose(d.y, intensity) for d in data), path.name
+            curves = {name: (f[f"{name}/sasdata/Q"][()], f[f"{name}/sasdata/I"][()], f[f"{name}/sasdata/Idev"][()])
+                      for name in f if f[name].attrs.get("canSAS_class") == "SASentry"}
+            fit = {k: f[f"fit/mcfit/fit/{k}"][()] for k in ("q_nm", "intensity", "intensity_std")} if "fit" in f else None
+        assert len(data) == len(curves), path.name
+        for name, (q, i, di) in curves.items():  # each data set is one entry's arrays (float64 both ways)
+            (d,) = [d for d in data if d.y.shape == i.shape and np.array_equal(d.y, i)]
+            assert d._xunit == "A^{-1}"  # sasdata converts our 1/nm: 1 ulp from the division by 10
+            np.testing.assert_allclose(d.x, q / 10, rtol=1e-15)
+            np.testing.assert_array_equal(d.dy, di)
+            if name == "fit":
+                fitted += 1
+                np.testing.assert_allclose(d.x, fit["q_nm"] / 10, rtol=1e-15)
+                np.testing.assert_array_equal(d.y, fit["intensity"])
+                np.testing.assert_array_equal(d.dy, fit["intensity_std"])
+                assert len(d.meta_data) > 1000 and _fit_keys(d.meta_data), path.name  # the check below can fail
+            else:
+                assert len(d.meta_data) <= MEASURED_CURVE_KEYS and not _fit_keys(d.meta_data), \
+                    (path.name, name, len(d.meta_data), _fit_keys(d.meta_data)[:5])
+    assert fitted == 8  # the CdSe samples; the precursor's have no sphere fit
 
 
 def _nxdata_signals(group) -> list[str]:
@@ -137,7 +170,7 @@ def test_reduce_and_fit_files_default_chains(small_beamtime, small_batch_out, tm
                 nx = NXdata(f[name])
                 assert nx.is_valid and nx.issues == [], (path.name, name, nx.issues)
             if path.name == "fit.h5":  # the fit group: NXdata histogram (its @default), data and fit, all with @units
-                g = f["sasentry01/fit"]  # one layout with the batch's sample files
+                g = f["fit/mcfit"]  # one layout with the batch's sample files
                 assert g.attrs["default"] == "histogram" and "histogram/volume" in [n for n in _nxdata_signals(g)]
                 for name in ("data", "fit", "histogram"):
                     for key, ds in g[name].items():
@@ -175,3 +208,28 @@ def test_series_and_peaks_command_files_default_chains(small_batch_out, tmp_path
                 g = f["peaks/track_areas"]
                 area, err = g[g.attrs["signal"]][()], g[g.attrs["signal"] + "_errors"][()]
                 assert area[0] > 10 * err[0] and abs(area[2]) < 3 * max(err[2], 1e-12)
+
+
+def test_named_quantities_carry_units(small_batch_out):
+    """Every numeric dataset whose name ends in a unit (``_nm``, ``_s``, ``_mm``, ``_C``, ...) has @units,
+    in every batch file; spot checks against the names' meaning (q and peak widths in 1/nm, radii in nm)."""
+    from saxs.units import units_from_name
+
+    missing = []
+    for path in _batch_files(small_batch_out):
+        with h5py.File(path, "r") as f:
+            f.visititems(lambda n, o: missing.append(f"{path.name}:{n}") if isinstance(o, h5py.Dataset)
+                         and o.dtype.kind in "fiu" and units_from_name(n.rsplit("/", 1)[-1])
+                         and "units" not in o.attrs else None)
+    assert missing == []
+    with h5py.File(small_batch_out / "samples" / "cdse_T240.h5", "r") as f:
+        prov = f["subtracted/sasprocess/provenance"]
+        assert prov["exposure_s"].attrs["units"] == "s" and prov["distance_mm"].attrs["units"] == "mm"
+        assert f["subtracted/metadata/nucleation_temperature_C"].attrs["units"] == "C"
+        assert f["fit/mcfit/bound/radii_nm"].attrs["units"] == "nm"
+    with h5py.File(small_batch_out / "series" / "precursor_mesophase.h5", "r") as f:
+        assert f["entry/peaks/q_nm"].attrs["units"] == "1/nm" and f["entry/peaks/fwhm_nm"].attrs["units"] == "1/nm"
+        assert f["entry/members/value"].attrs["units"] == "C"
+    with h5py.File(small_batch_out / "series" / "nucleation_temperature.h5", "r") as f:
+        assert f["entry/steps_analysis/families/radius_nm"].attrs["units"] == "nm"
+        assert f["entry/steps_analysis/steps/between"].attrs["units"] == "C"

@@ -107,8 +107,8 @@ def test_fit_json_and_file_label_both_chi2_and_flag_a_bragg_curve(tmp_path, caps
     assert "spheres do not describe this curve" in summary["populations_withheld"]
     assert "POOR FIT" in caplog.text
     with h5py.File(out, "r") as f:
-        e, d = f["sasentry01"], f["sasentry01/sasdata"]
-        fit_q, fit_i = e["fit/fit/q_nm"][()], e["fit/fit/intensity"][()]  # the batch's layout: <entry>/fit
+        d = f["sasentry01/sasdata"]
+        fit_q, fit_i = f["fit/mcfit/fit/q_nm"][()], f["fit/mcfit/fit/intensity"][()]  # the batch's layout
         keep = np.isin(d["Q"][()], fit_q)
         own = np.sum(((d["I"][()][keep] - fit_i) / d["Idev"][()][keep]) ** 2) / (fit_q.size - 2)
     assert summary["chi2_reduced_data_sigma"] == quality["chi2_reduced_data_sigma"]
