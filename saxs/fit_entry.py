@@ -48,3 +48,6 @@ def write_fit_entry(f, result, *, fitted_entry: str, intensity_unit: str, sample
                                              "deviation) on the fitted q points; the result is in fit/mcfit"})
     entry = write_sasentry(f, FIT_ENTRY, model, title=f"{name}: mcfit model (spheres)")
     result.to_hdf5(entry.create_group(FIT_PROCESS))
+    # A viewer that opens the fit sees the volume-weighted histogram +- its spread (fit/mcfit@default);
+    # readers of the model curve take the entry's SASdata (saxs.nxcansas.read_nxcansas checks the class).
+    entry.attrs["default"] = FIT_PROCESS

@@ -337,6 +337,12 @@ def _attr_either(obj, *names, default=None):
     return default
 
 
+def _is_fit_entry(group) -> bool:
+    """Whether a SASentry is a sphere fit's model curve (``/fit`` with its ``mcfit`` result; see
+    :mod:`saxs.fit_entry`), not a measured curve."""
+    return isinstance(group, h5py.Group) and isinstance(group.get("mcfit"), h5py.Group)
+
+
 def list_entries(path) -> list[str]:
     """Names of the SASentry groups in an NXcanSAS file, in file order."""
     with h5py.File(path, "r") as f:
@@ -366,8 +372,11 @@ def read_nxcansas(path, entry: str | None = None) -> Profile1D:
     with f:
         if entry is None:
             entry = _decode(f.attrs["default"]) if "default" in f.attrs else None
+            if entry is not None and entry in f and _is_fit_entry(f[entry]):
+                entry = None  # a fit file opens at its fit; its measured curve is the curve to read
             if entry is None or entry not in f:
-                candidates = [k for k, g in f.items() if isinstance(g, h5py.Group) and sas_class(g) == "SASentry"]
+                candidates = [k for k, g in f.items() if isinstance(g, h5py.Group) and sas_class(g) == "SASentry"
+                              and not _is_fit_entry(g)]
                 if not candidates:
                     raise InputError(path, "@default / SASentry", "an NXcanSAS file with a SASentry group "
                                      "(@canSAS_class, or @NX_class in the older layout)")
@@ -376,7 +385,7 @@ def read_nxcansas(path, entry: str | None = None) -> Profile1D:
             raise InputError(path, entry, "an NXcanSAS SASentry group", got="missing")
         g = f[entry]
         data_name = _decode(g.attrs.get("default", "sasdata"))
-        if data_name not in g:
+        if data_name not in g or sas_class(g[data_name]) != "SASdata":
             data_name = next((k for k, v in g.items() if isinstance(v, h5py.Group) and sas_class(v) == "SASdata"), None)
             if data_name is None:
                 raise InputError(path, f"{entry}/sasdata", "a SASdata group")

@@ -238,6 +238,7 @@ def _fit_one(args, data, output) -> None:
         # the batch's layout: the SASentry /fit with the result in /fit/mcfit (saxs/fit_entry.py)
         write_fit_entry(h5, result, fitted_entry="sasentry01", intensity_unit=profile.intensity_unit,
                         sample=profile.sample)
+        h5.attrs["default"] = "fit"  # a fit file opens at its histogram; reading it as a curve gives sasentry01
 
     write_nxcansas(output, [("sasentry01", profile)], extra=extra)
     if args.json:

@@ -176,7 +176,14 @@ def test_reduce_and_fit_files_default_chains(small_beamtime, small_batch_out, tm
                     for key, ds in g[name].items():
                         assert "units" in ds.attrs, (name, key)
                 np.testing.assert_array_equal(g["histogram/volume_errors"][()], g["histogram/volume_std"][()])
-            if "SILX_style" in default.group.attrs:
+            if path.name == "fit.h5":  # issue 14: a fit opens at the volume-weighted histogram with its errors
+                assert _default_chain(f) == ["/fit", "/fit/mcfit", "/fit/mcfit/histogram"]
+                assert default.signal.name == "/fit/mcfit/histogram/volume" and default.errors is not None
+                # reading the file as a curve still gives the fitted (measured) curve, not the model
+                from saxs.nxcansas import read_nxcansas
+
+                assert read_nxcansas(path).provenance["input_entry"] == "sasentry01"
+            elif "SILX_style" in default.group.attrs:
                 assert json.loads(default.group.attrs["SILX_style"])["signal_scale_type"] == "log"
 
 
