@@ -101,7 +101,7 @@ def bare_loop(lima_file, dataset, corrections, divisors, out_path=None):
             frame = ds[index]
             variance = frame + corrections.dark_variance
             result = ai.integrate1d(frame, corrections.npt, correctSolidAngle=False, variance=variance,
-                                    radial_range=corrections.radial_range, mask=corrections.mask, dummy=saturation,
+                                    radial_range=corrections.radial_range, mask=corrections.static.pyfai_mask, dummy=saturation,
                                     delta_dummy=0.5, polarization_factor=corrections.polarization_factor,
                                     dark=corrections.dark, flat=corrections.normalization_array,
                                     method=corrections.method, unit=Q_UNIT,

@@ -12,8 +12,9 @@ array, so that the normalisation of a bin is the true solid angle it covers. The
 a pixel is its raw counts (Poisson) plus the variance of the dark estimate; it goes through
 the same normalisation: ``sigma = sqrt(sum variance) / (sum normalisation) / monitor * NF``.
 
-The mask is the union of a static part, built once per file (mask file, detector module gaps,
-non-positive or non-finite flat) and a per-frame part (counts at the stored dtype's integer
+The mask is the union of a static part (mask file, detector module gaps, non-positive or
+non-finite flat, unusable dark pixels; built once per process for a geometry and its calibration
+files, :func:`load_static`) and a per-frame part (counts at the stored dtype's integer
 maximum, negative counts, ``Dummy`` +- ``DDummy`` when ``Dummy != 0``, non-finite counts). The
 per-frame part reaches pyFAI as a dummy value so that the integration engine (whose sparse
 matrix depends on the static mask) is built once and reused for every frame.
@@ -26,8 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .calibration import (DARK_STATISTICS, DarkStack, load_dark, load_flat, read_dark, read_flat, read_image,
-                          read_mask)
+from .calibration import (DARK_STATISTICS, DarkStack, file_stamp, load_dark, load_flat, read_dark, read_flat,
+                          read_image, read_mask, read_only)
 from .errors import InputError
 from .geometry import Geometry, get_integrator
 
@@ -47,21 +48,94 @@ _FRAME_DELTA_DUMMY = 0.5
 
 
 @dataclass(frozen=True, eq=False)
-class Corrections:
-    """Everything applied to the frames of one file, frame-independent.
+class StaticCorrections:
+    """The arrays applied alike to every frame of every file of one geometry and one set of
+    calibration files; built once per process by :func:`load_static` and shared (read-only).
+
+    A batch worker reduces many files with the same geometry, mask, flat and dark: sharing this
+    object spares each file the static mask and the per-pixel arrays (tens of ms per Eiger2 4M
+    file), and hands pyFAI the same mask and flat arrays for every file.
 
     Attributes
     ----------
     geometry : Geometry
         The geometry (its integrator is cached per process).
     mask : ndarray of bool, shape (ny, nx)
-        Static mask (True = excluded): mask file, detector gaps, bad flat.
-    dark : ndarray, shape (ny, nx), or None
-        Dark counts per frame to subtract.
-    dark_variance : ndarray, shape (ny, nx), or None
-        Variance of ``dark`` (counts^2).
+        Static mask (True = excluded): mask file, detector gaps, bad flat, unusable dark pixels.
+    dark_stack : DarkStack or None
+        The dark estimate (counts per frame), its variance and invalid pixels.
     flat : ndarray, shape (ny, nx), or None
         Relative detector efficiency (divided out).
+    """
+
+    geometry: Geometry
+    mask: np.ndarray
+    dark_stack: DarkStack | None = None
+    flat: np.ndarray | None = None
+
+    @property
+    def dark(self) -> np.ndarray | None:
+        """Dark counts per frame to subtract, shape (ny, nx), or None."""
+        return None if self.dark_stack is None else self.dark_stack.dark
+
+    @property
+    def dark_variance(self) -> np.ndarray | None:
+        """Variance of ``dark`` (counts^2), shape (ny, nx), or None."""
+        return None if self.dark_stack is None else self.dark_stack.variance
+
+    @functools.cached_property
+    def normalization_array(self) -> np.ndarray:
+        """Absolute solid angle (sr) x flat per pixel, float64 (ny, nx), read-only: pyFAI's ``flat``."""
+        out = solid_angle_sr(self.geometry).astype(np.float64)
+        if self.flat is not None:
+            out = out * np.where(self.mask, 1.0, self.flat)
+        read_only(out)
+        return out
+
+    @functools.cached_property
+    def pyfai_mask(self) -> np.ndarray:
+        """``mask`` as handed to pyFAI: the same object for every frame and file, writable because
+        pyFAI's checksum of it (``fastcrc.crc32``) takes only a writable buffer; a private copy when
+        ``mask`` is read-only (pyFAI reads it, never writes it)."""
+        return self.mask if self.mask.flags.writeable else np.array(self.mask)
+
+    @functools.cached_property
+    def unmasked(self) -> np.ndarray:
+        """``~mask``, read-only, kept for the per-frame count of masked pixels."""
+        out = ~self.mask
+        read_only(out)
+        return out
+
+    @functools.cached_property
+    def static_masked_count(self) -> int:
+        """Pixels in the static mask."""
+        return int(np.count_nonzero(self.mask))
+
+    @functools.cached_property
+    def dark_invalid_count(self) -> int:
+        """Pixels whose dark is unusable (0 without a dark)."""
+        return 0 if self.dark_stack is None else int(np.count_nonzero(self.dark_stack.invalid))
+
+    @functools.cached_property
+    def radial_range(self) -> tuple[float, float]:
+        """q range (1/nm) of the unmasked pixel centres: the same bins for every frame."""
+        q = pixel_q_nm(self.geometry)
+        good = q[~self.mask]
+        if good.size == 0:
+            raise InputError(None, "mask", "at least one unmasked pixel", got="every pixel masked")
+        return float(good.min()), float(good.max())
+
+
+@dataclass(frozen=True, eq=False)
+class Corrections:
+    """Everything applied to the frames of one file, frame-independent: the shared static arrays
+    and the file's own values (polarisation, dummies, integer maximum, bins, method).
+
+    Attributes
+    ----------
+    static : StaticCorrections
+        Geometry, static mask, dark, flat and the per-pixel arrays derived from them (shared by
+        the files of one geometry and one set of calibration files).
     polarization_factor : float
         pyFAI polarisation factor (0.99 = horizontally polarised ID02 beam).
     dummy, delta_dummy : float
@@ -72,13 +146,12 @@ class Corrections:
         Number of q bins.
     method : tuple of str
         pyFAI integration method (splitting, algorithm, implementation).
+
+    The static arrays are read through ``geometry``, ``mask``, ``dark``, ``dark_variance``,
+    ``flat``, ``normalization_array``, ``unmasked``, ``static_masked_count`` and ``radial_range``.
     """
 
-    geometry: Geometry
-    mask: np.ndarray
-    dark: np.ndarray | None = None
-    dark_variance: np.ndarray | None = None
-    flat: np.ndarray | None = None
+    static: StaticCorrections
     polarization_factor: float = 0.99
     dummy: float = 0.0
     delta_dummy: float = 0.0
@@ -86,32 +159,41 @@ class Corrections:
     npt: int = 1000
     method: tuple[str, str, str] = DEFAULT_METHOD
 
-    @functools.cached_property
+    @property
+    def geometry(self) -> Geometry:
+        return self.static.geometry
+
+    @property
+    def mask(self) -> np.ndarray:
+        return self.static.mask
+
+    @property
+    def dark(self) -> np.ndarray | None:
+        return self.static.dark
+
+    @property
+    def dark_variance(self) -> np.ndarray | None:
+        return self.static.dark_variance
+
+    @property
+    def flat(self) -> np.ndarray | None:
+        return self.static.flat
+
+    @property
     def normalization_array(self) -> np.ndarray:
-        """Absolute solid angle (sr) x flat per pixel, float64 (ny, nx), what pyFAI gets as ``flat``."""
-        out = solid_angle_sr(self.geometry).astype(np.float64)
-        if self.flat is not None:
-            out = out * np.where(self.mask, 1.0, self.flat)
-        return out
+        return self.static.normalization_array
 
-    @functools.cached_property
+    @property
     def unmasked(self) -> np.ndarray:
-        """``~mask``, kept for the per-frame count of masked pixels."""
-        return ~self.mask
+        return self.static.unmasked
 
-    @functools.cached_property
+    @property
     def static_masked_count(self) -> int:
-        """Pixels in the static mask."""
-        return int(np.count_nonzero(self.mask))
+        return self.static.static_masked_count
 
-    @functools.cached_property
+    @property
     def radial_range(self) -> tuple[float, float]:
-        """q range (1/nm) of the unmasked pixel centres: the same bins for every frame."""
-        q = pixel_q_nm(self.geometry)
-        good = q[~self.mask]
-        if good.size == 0:
-            raise InputError(None, "mask", "at least one unmasked pixel", got="every pixel masked")
-        return float(good.min()), float(good.max())
+        return self.static.radial_range
 
 
 @dataclass(frozen=True, eq=False)
@@ -180,6 +262,60 @@ def static_mask(geometry: Geometry, *, mask_file=None, flat: np.ndarray | None =
     return mask
 
 
+def build_static(geometry: Geometry, *, mask_file=None, flat_file=None, dark_file=None,
+                 dark_statistic: str = "median", binning=(1, 1)) -> StaticCorrections:
+    """The static corrections of ``geometry`` and the calibration files, built now (dark and flat
+    through their per-process caches; read in that order, so the first bad file is the one named)."""
+    stack = None if dark_file is None else load_dark(dark_file, geometry.shape, dark_statistic, binning)
+    flat = None if flat_file is None else load_flat(flat_file, geometry.shape, binning)
+    mask = static_mask(geometry, mask_file=mask_file, flat=flat,
+                       dark_invalid=None if stack is None else stack.invalid, binning=binning)
+    read_only(mask)
+    return StaticCorrections(geometry=geometry, mask=mask, dark_stack=stack, flat=flat)
+
+
+@functools.lru_cache(maxsize=4)  # ~45 MB per Eiger2 4M entry (mask, ~mask, normalisation array)
+def _cached_static(geometry, mask_stamp, flat_stamp, dark_stamp, dark_statistic, binning):
+    return build_static(geometry, mask_file=None if mask_stamp is None else mask_stamp[0],
+                        flat_file=None if flat_stamp is None else flat_stamp[0],
+                        dark_file=None if dark_stamp is None else dark_stamp[0],
+                        dark_statistic=dark_statistic, binning=binning)
+
+
+def load_static(geometry: Geometry, *, mask_file=None, flat_file=None, dark_file=None,
+                dark_statistic: str = "median", binning=(1, 1)) -> StaticCorrections:
+    """The static corrections of ``geometry`` and the calibration files, built once per process.
+
+    Keyed on the geometry (by value), the binning, the dark statistic and each file's path,
+    modification time and size (:func:`saxs.calibration.file_stamp`): a file changed on disk is
+    read again, never served stale. Every file of one geometry and one set of calibration files
+    gets the same object, its arrays read-only, so pyFAI also sees the same mask and flat arrays.
+
+    Parameters
+    ----------
+    geometry : Geometry
+        Detector geometry (hashable).
+    mask_file, flat_file, dark_file : str or os.PathLike, optional
+        Calibration files (see :func:`saxs.calibration.read_mask`, ``read_flat``, ``read_dark``).
+    dark_statistic : {"median", "clipped_mean"}, optional
+        Per-pixel statistic of the dark stack.
+    binning : tuple of int, optional
+        Frame binning ``(rows, columns)``.
+
+    Raises
+    ------
+    InputError
+        Naming the calibration file that cannot be read or does not fit the frames.
+    """
+    paths = (mask_file, flat_file, dark_file)
+    stamps = tuple(None if p is None else file_stamp(p) for p in paths)
+    if any(p is not None and s is None for p, s in zip(paths, stamps)):  # the reader names the missing file
+        return build_static(geometry, mask_file=mask_file, flat_file=flat_file, dark_file=dark_file,
+                            dark_statistic=dark_statistic, binning=binning)
+    return _cached_static(geometry, *stamps, dark_statistic if dark_file is not None else None,
+                          tuple(int(b) for b in binning))
+
+
 def frame_invalid(frame: np.ndarray, corrections: Corrections) -> np.ndarray:
     """Per-frame invalid pixels: integer maximum, negative, Dummy +- DDummy, non-finite."""
     bad = ~np.isfinite(frame) | (frame < 0)
@@ -238,7 +374,7 @@ def integrate_frame(frame: np.ndarray, corrections: Corrections, *, normalizatio
         correctSolidAngle=False,  # the absolute solid angle is in `flat` (normalization_array)
         variance=variance,
         radial_range=corrections.radial_range,
-        mask=corrections.mask,
+        mask=corrections.static.pyfai_mask,
         dummy=dummy, delta_dummy=delta_dummy,
         polarization_factor=corrections.polarization_factor,
         dark=corrections.dark,
@@ -285,6 +421,7 @@ def _invalid_only_at_stored_maximum(frame: np.ndarray, corrections: Corrections)
     return near
 
 
-__all__ = ["Corrections", "FrameIntegration", "integrate_frame", "static_mask", "frame_invalid", "read_mask",
-           "read_flat", "read_dark", "read_image", "solid_angle_sr", "pixel_q_nm", "detector_mask",
-           "DEFAULT_METHOD", "Q_UNIT", "DARK_STATISTICS", "DarkStack", "load_dark", "load_flat"]
+__all__ = ["Corrections", "StaticCorrections", "FrameIntegration", "integrate_frame", "static_mask",
+           "build_static", "load_static", "frame_invalid", "read_mask", "read_flat", "read_dark", "read_image",
+           "solid_angle_sr", "pixel_q_nm", "detector_mask", "DEFAULT_METHOD", "Q_UNIT", "DARK_STATISTICS",
+           "DarkStack", "load_dark", "load_flat"]
