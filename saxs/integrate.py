@@ -12,8 +12,9 @@ array, so that the normalisation of a bin is the true solid angle it covers. The
 a pixel is its raw counts (Poisson) plus the variance of the dark estimate; it goes through
 the same normalisation: ``sigma = sqrt(sum variance) / (sum normalisation) / monitor * NF``.
 
-The mask is the union of a static part, built once per file (mask file, detector module gaps,
-non-positive or non-finite flat) and a per-frame part (counts at the stored dtype's integer
+The mask is the union of a static part (mask file, detector module gaps, non-positive or
+non-finite flat, unusable dark pixels; built once per process for a geometry and its calibration
+files, :func:`load_static`) and a per-frame part (counts at the stored dtype's integer
 maximum, negative counts, ``Dummy`` +- ``DDummy`` when ``Dummy != 0``, non-finite counts). The
 per-frame part reaches pyFAI as a dummy value so that the integration engine (whose sparse
 matrix depends on the static mask) is built once and reused for every frame.
@@ -22,13 +23,12 @@ matrix depends on the static mask) is built once and reused for every frame.
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from .defaults import DARK_STATISTICS  # the per-pixel statistics a dark stack accepts
+from .calibration import (DARK_STATISTICS, DarkStack, file_stamp, load_dark, load_flat, read_dark, read_flat,
+                          read_image, read_mask, read_only)
 from .errors import InputError
 from .geometry import Geometry, get_integrator
 
@@ -48,21 +48,94 @@ _FRAME_DELTA_DUMMY = 0.5
 
 
 @dataclass(frozen=True, eq=False)
-class Corrections:
-    """Everything applied to the frames of one file, frame-independent.
+class StaticCorrections:
+    """The arrays applied alike to every frame of every file of one geometry and one set of
+    calibration files; built once per process by :func:`load_static` and shared (read-only).
+
+    A batch worker reduces many files with the same geometry, mask, flat and dark: sharing this
+    object spares each file the static mask and the per-pixel arrays (tens of ms per Eiger2 4M
+    file), and hands pyFAI the same mask and flat arrays for every file.
 
     Attributes
     ----------
     geometry : Geometry
         The geometry (its integrator is cached per process).
     mask : ndarray of bool, shape (ny, nx)
-        Static mask (True = excluded): mask file, detector gaps, bad flat.
-    dark : ndarray, shape (ny, nx), or None
-        Dark counts per frame to subtract.
-    dark_variance : ndarray, shape (ny, nx), or None
-        Variance of ``dark`` (counts^2).
+        Static mask (True = excluded): mask file, detector gaps, bad flat, unusable dark pixels.
+    dark_stack : DarkStack or None
+        The dark estimate (counts per frame), its variance and invalid pixels.
     flat : ndarray, shape (ny, nx), or None
         Relative detector efficiency (divided out).
+    """
+
+    geometry: Geometry
+    mask: np.ndarray
+    dark_stack: DarkStack | None = None
+    flat: np.ndarray | None = None
+
+    @property
+    def dark(self) -> np.ndarray | None:
+        """Dark counts per frame to subtract, shape (ny, nx), or None."""
+        return None if self.dark_stack is None else self.dark_stack.dark
+
+    @property
+    def dark_variance(self) -> np.ndarray | None:
+        """Variance of ``dark`` (counts^2), shape (ny, nx), or None."""
+        return None if self.dark_stack is None else self.dark_stack.variance
+
+    @functools.cached_property
+    def normalization_array(self) -> np.ndarray:
+        """Absolute solid angle (sr) x flat per pixel, float64 (ny, nx), read-only: pyFAI's ``flat``."""
+        out = solid_angle_sr(self.geometry).astype(np.float64)
+        if self.flat is not None:
+            out = out * np.where(self.mask, 1.0, self.flat)
+        read_only(out)
+        return out
+
+    @functools.cached_property
+    def pyfai_mask(self) -> np.ndarray:
+        """``mask`` as handed to pyFAI: the same object for every frame and file, writable because
+        pyFAI's checksum of it (``fastcrc.crc32``) takes only a writable buffer; a private copy when
+        ``mask`` is read-only (pyFAI reads it, never writes it)."""
+        return self.mask if self.mask.flags.writeable else np.array(self.mask)
+
+    @functools.cached_property
+    def unmasked(self) -> np.ndarray:
+        """``~mask``, read-only, kept for the per-frame count of masked pixels."""
+        out = ~self.mask
+        read_only(out)
+        return out
+
+    @functools.cached_property
+    def static_masked_count(self) -> int:
+        """Pixels in the static mask."""
+        return int(np.count_nonzero(self.mask))
+
+    @functools.cached_property
+    def dark_invalid_count(self) -> int:
+        """Pixels whose dark is unusable (0 without a dark)."""
+        return 0 if self.dark_stack is None else int(np.count_nonzero(self.dark_stack.invalid))
+
+    @functools.cached_property
+    def radial_range(self) -> tuple[float, float]:
+        """q range (1/nm) of the unmasked pixel centres: the same bins for every frame."""
+        q = pixel_q_nm(self.geometry)
+        good = q[~self.mask]
+        if good.size == 0:
+            raise InputError(None, "mask", "at least one unmasked pixel", got="every pixel masked")
+        return float(good.min()), float(good.max())
+
+
+@dataclass(frozen=True, eq=False)
+class Corrections:
+    """Everything applied to the frames of one file, frame-independent: the shared static arrays
+    and the file's own values (polarisation, dummies, integer maximum, bins, method).
+
+    Attributes
+    ----------
+    static : StaticCorrections
+        Geometry, static mask, dark, flat and the per-pixel arrays derived from them (shared by
+        the files of one geometry and one set of calibration files).
     polarization_factor : float
         pyFAI polarisation factor (0.99 = horizontally polarised ID02 beam).
     dummy, delta_dummy : float
@@ -73,13 +146,12 @@ class Corrections:
         Number of q bins.
     method : tuple of str
         pyFAI integration method (splitting, algorithm, implementation).
+
+    The static arrays are read through ``geometry``, ``mask``, ``dark``, ``dark_variance``,
+    ``flat``, ``normalization_array``, ``unmasked``, ``static_masked_count`` and ``radial_range``.
     """
 
-    geometry: Geometry
-    mask: np.ndarray
-    dark: np.ndarray | None = None
-    dark_variance: np.ndarray | None = None
-    flat: np.ndarray | None = None
+    static: StaticCorrections
     polarization_factor: float = 0.99
     dummy: float = 0.0
     delta_dummy: float = 0.0
@@ -87,32 +159,41 @@ class Corrections:
     npt: int = 1000
     method: tuple[str, str, str] = DEFAULT_METHOD
 
-    @functools.cached_property
+    @property
+    def geometry(self) -> Geometry:
+        return self.static.geometry
+
+    @property
+    def mask(self) -> np.ndarray:
+        return self.static.mask
+
+    @property
+    def dark(self) -> np.ndarray | None:
+        return self.static.dark
+
+    @property
+    def dark_variance(self) -> np.ndarray | None:
+        return self.static.dark_variance
+
+    @property
+    def flat(self) -> np.ndarray | None:
+        return self.static.flat
+
+    @property
     def normalization_array(self) -> np.ndarray:
-        """Absolute solid angle (sr) x flat per pixel, float64 (ny, nx), what pyFAI gets as ``flat``."""
-        out = solid_angle_sr(self.geometry).astype(np.float64)
-        if self.flat is not None:
-            out = out * np.where(self.mask, 1.0, self.flat)
-        return out
+        return self.static.normalization_array
 
-    @functools.cached_property
+    @property
     def unmasked(self) -> np.ndarray:
-        """``~mask``, kept for the per-frame count of masked pixels."""
-        return ~self.mask
+        return self.static.unmasked
 
-    @functools.cached_property
+    @property
     def static_masked_count(self) -> int:
-        """Pixels in the static mask."""
-        return int(np.count_nonzero(self.mask))
+        return self.static.static_masked_count
 
-    @functools.cached_property
+    @property
     def radial_range(self) -> tuple[float, float]:
-        """q range (1/nm) of the unmasked pixel centres: the same bins for every frame."""
-        q = pixel_q_nm(self.geometry)
-        good = q[~self.mask]
-        if good.size == 0:
-            raise InputError(None, "mask", "at least one unmasked pixel", got="every pixel masked")
-        return float(good.min()), float(good.max())
+        return self.static.radial_range
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,220 +248,6 @@ def detector_mask(geometry: Geometry) -> np.ndarray:
     return np.asarray(mask, dtype=bool)
 
 
-def read_image(path, shape, *, what: str, binning=(1, 1), how: str = "mean") -> np.ndarray:
-    """Read a 2D mask or flat image (EDF/TIFF/... through fabio, or ``.npy``) for frames of a given shape.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The file.
-    shape : tuple of int
-        Frame shape ``(ny, nx)``.
-    what : str
-        ``"mask"``, ``"flat"`` or ``"dark"``, for the message.
-    binning : tuple of int, optional
-        Frame binning ``(rows, columns)`` (header ``BSize_2``, ``BSize_1``): an image at full
-        detector resolution is rebinned to ``shape`` (:mod:`saxs.id02.binning`).
-    how : {"any", "mean", "sum"}, optional
-        How a full-resolution image is combined per binned pixel.
-
-    Raises
-    ------
-    InputError
-        Naming ``path``: unreadable, or neither of the frame shape nor of its full resolution.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "file", f"an existing {what} file", got="no such file")
-    try:
-        if path.suffix.lower() == ".npy":
-            data = np.load(path, allow_pickle=False)
-        else:
-            import fabio
-
-            with fabio.open(str(path)) as image:
-                data = np.array(image.data)
-    except Exception as exc:
-        raise InputError(path, "file", f"a readable {what} image (EDF, TIFF or .npy)",
-                         got=" ".join(str(exc).split())[:160]) from exc
-    from .id02.binning import to_frame_shape
-
-    return to_frame_shape(data, shape, binning, how, file=path, what=what)
-
-
-def read_mask(path, shape, *, binning=(1, 1)) -> np.ndarray:
-    """Mask file -> bool array (nonzero = masked), shape ``shape``; errors name the mask file.
-
-    A full-resolution mask on binned frames masks a binned pixel when any of its pixels is masked.
-    """
-    return read_image(path, shape, what="mask", binning=binning, how="any") != 0
-
-
-def read_flat(path, shape, *, binning=(1, 1)) -> np.ndarray:
-    """Flat-field file -> float64 array (relative efficiency), shape ``shape`` (full resolution: block mean)."""
-    return np.asarray(read_image(path, shape, what="flat", binning=binning, how="mean"), dtype=np.float64)
-
-
-@dataclass(frozen=True, eq=False)
-class DarkStack:
-    """A dark estimate from a stack of frames.
-
-    Attributes
-    ----------
-    dark : ndarray, shape (ny, nx)
-        Median (or clipped mean) over the frames, counts.
-    variance : ndarray, shape (ny, nx)
-        Variance of that estimate for Poisson counts. Median: ``dark / n`` for n <= 2 frames (a
-        mean), ``(pi / 2) dark / n`` for more (asymptotic variance of a median of normal
-        samples). Clipped mean: ``dark / n_kept``.
-    invalid : ndarray of bool, shape (ny, nx)
-        Pixels whose dark is unusable (at the dark file's integer maximum, negative, not finite):
-        they join the static mask, or a gap pixel of the dark would be subtracted from real counts.
-    n_frames : int
-        Frames in the stack.
-    exposure_s : float
-        The stack's ``ExposureTime`` (s), NaN when unknown.
-    statistic : str
-        ``"median"`` or ``"clipped_mean"``.
-    """
-
-    dark: np.ndarray
-    variance: np.ndarray
-    invalid: np.ndarray
-    n_frames: int
-    exposure_s: float
-    statistic: str
-
-
-def read_dark(path, shape, *, statistic: str = "median", binning=(1, 1)) -> DarkStack:
-    """Dark from a stack of frames: per-pixel median (or clipped mean) and its variance.
-
-    The median rejects zingers but, for Poisson darks of a few counts, is biased low (the
-    median of Poisson(2) values averages ~1.85); ``statistic="clipped_mean"`` averages the
-    frames after rejecting values above ``median + 6 sqrt(median + 1) + 3`` per pixel (zingers);
-    for Poisson counts the rejected legitimate tail is below 1e-5 of the mean.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        A raw file (LIMA or EDF, any number of frames) or a 2D image (``.npy``).
-    shape : tuple of int
-        Expected frame shape.
-    statistic : {"median", "clipped_mean"}, optional
-        Per-pixel statistic over the frames.
-    binning : tuple of int, optional
-        Frame binning ``(rows, columns)``: dark frames at full resolution are summed over each
-        binned pixel first (LIMA binning sums counts), a binned pixel holding a pixel at the
-        integer maximum is invalid.
-
-    Returns
-    -------
-    DarkStack
-        The estimate, its variance, its invalid pixels and where it came from.
-    """
-    from .id02 import open_raw
-    from .id02.binning import fits_binned
-
-    if statistic not in DARK_STATISTICS:
-        raise InputError(None, "dark_statistic", f"one of {', '.join(DARK_STATISTICS)}", got=statistic)
-    path = Path(path)
-    exposure_s = float("nan")
-    saturation = None
-    if path.suffix.lower() == ".npy":
-        stack = read_image(path, shape, what="dark", binning=binning, how="sum")[np.newaxis].astype(np.float64)
-    else:
-        with open_raw(path) as raw:
-            saturation = raw.saturation_value
-            if raw.shape == tuple(shape):
-                frames = raw.iter_frames()
-            elif fits_binned(raw.shape, shape, binning):
-                frames = (_binned_dark_frame(f, binning, saturation) for f in raw.iter_frames())
-            else:
-                raise InputError(path, "shape", f"dark frames of the frame shape {tuple(shape)} or of its full "
-                                 f"resolution (binning {tuple(binning)})", got=raw.shape)
-            # float32 holds integer counts exactly up to 2**24 and halves the memory of the stack
-            stack = np.stack([f.astype(np.float32) for f in frames])
-            exposures = raw.exposure_s()
-            if np.isfinite(exposures).any():
-                exposure_s = float(np.nanmean(exposures))
-    n = stack.shape[0]
-    median = np.median(stack, axis=0).astype(np.float64)
-    invalid = ~np.isfinite(median) | (median < 0)
-    if saturation is not None:
-        invalid |= median >= saturation
-    if statistic == "clipped_mean":
-        keep = stack <= (median + 6.0 * np.sqrt(np.clip(median, 0.0, None) + 1.0) + 3.0)
-        n_kept = keep.sum(axis=0)           # >= n / 2: the median itself is always kept
-        dark = np.sum(stack, axis=0, where=keep, dtype=np.float64) / n_kept
-        variance = np.clip(dark, 0.0, None) / n_kept
-    else:
-        dark = median
-        variance = np.clip(median, 0.0, None) * (1.0 / n if n <= 2 else 0.5 * np.pi / n)
-    dark = np.where(invalid, 0.0, dark)
-    variance = np.where(invalid, 0.0, variance)
-    return DarkStack(dark=dark, variance=variance, invalid=invalid, n_frames=n, exposure_s=exposure_s,
-                     statistic=statistic)
-
-
-def _file_stamp(path) -> tuple[str, int, int] | None:
-    """(path as given, mtime in ns, size) or None when the file cannot be stat'ed (the reader then
-    raises the error that names it)."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (os.fspath(path), st.st_mtime_ns, st.st_size)
-
-
-def _read_only(*arrays) -> None:
-    for a in arrays:
-        if a is not None:
-            a.flags.writeable = False
-
-
-@functools.lru_cache(maxsize=4)
-def _cached_dark(stamp, shape, statistic, binning):
-    stack = read_dark(stamp[0], shape, statistic=statistic, binning=binning)
-    _read_only(stack.dark, stack.variance, stack.invalid)
-    return stack
-
-
-@functools.lru_cache(maxsize=4)
-def _cached_flat(stamp, shape, binning):
-    flat = read_flat(stamp[0], shape, binning=binning)
-    _read_only(flat)
-    return flat
-
-
-def load_dark(path, shape, statistic, binning=(1, 1)) -> "DarkStack":
-    """The dark stack of ``path``, read once per process while the file is unchanged (a batch
-    reduces many files against the same dark; its median over the stack is the costly part)."""
-    stamp = _file_stamp(path)
-    if stamp is None:
-        return read_dark(path, shape, statistic=statistic, binning=binning)
-    return _cached_dark(stamp, tuple(shape), statistic, tuple(binning))
-
-
-def load_flat(path, shape, binning=(1, 1)) -> np.ndarray:
-    """The flat field of ``path``, read once per process while the file is unchanged."""
-    stamp = _file_stamp(path)
-    if stamp is None:
-        return read_flat(path, shape, binning=binning)
-    return _cached_flat(stamp, tuple(shape), tuple(binning))
-
-
-def _binned_dark_frame(frame: np.ndarray, binning, saturation: float | None) -> np.ndarray:
-    """A full-resolution dark frame summed over binned pixels; a block holding an invalid pixel
-    (integer maximum, negative) gets the integer maximum (or -1), so the stack marks it invalid."""
-    from .id02.binning import rebin
-
-    out = rebin(frame, binning, "sum")
-    if saturation is not None:
-        out[rebin(frame >= saturation, binning, "any")] = saturation
-    out[rebin(frame < 0, binning, "any")] = -1.0
-    return out
-
-
 def static_mask(geometry: Geometry, *, mask_file=None, flat: np.ndarray | None = None,
                 dark_invalid: np.ndarray | None = None, binning=(1, 1)) -> np.ndarray:
     """Static mask: mask file (nonzero = masked; full resolution rebinned with ``binning``) |
@@ -393,6 +260,60 @@ def static_mask(geometry: Geometry, *, mask_file=None, flat: np.ndarray | None =
     if dark_invalid is not None:
         mask |= dark_invalid
     return mask
+
+
+def build_static(geometry: Geometry, *, mask_file=None, flat_file=None, dark_file=None,
+                 dark_statistic: str = "median", binning=(1, 1)) -> StaticCorrections:
+    """The static corrections of ``geometry`` and the calibration files, built now (dark and flat
+    through their per-process caches; read in that order, so the first bad file is the one named)."""
+    stack = None if dark_file is None else load_dark(dark_file, geometry.shape, dark_statistic, binning)
+    flat = None if flat_file is None else load_flat(flat_file, geometry.shape, binning)
+    mask = static_mask(geometry, mask_file=mask_file, flat=flat,
+                       dark_invalid=None if stack is None else stack.invalid, binning=binning)
+    read_only(mask)
+    return StaticCorrections(geometry=geometry, mask=mask, dark_stack=stack, flat=flat)
+
+
+@functools.lru_cache(maxsize=4)  # ~45 MB per Eiger2 4M entry (mask, ~mask, normalisation array)
+def _cached_static(geometry, mask_stamp, flat_stamp, dark_stamp, dark_statistic, binning):
+    return build_static(geometry, mask_file=None if mask_stamp is None else mask_stamp[0],
+                        flat_file=None if flat_stamp is None else flat_stamp[0],
+                        dark_file=None if dark_stamp is None else dark_stamp[0],
+                        dark_statistic=dark_statistic, binning=binning)
+
+
+def load_static(geometry: Geometry, *, mask_file=None, flat_file=None, dark_file=None,
+                dark_statistic: str = "median", binning=(1, 1)) -> StaticCorrections:
+    """The static corrections of ``geometry`` and the calibration files, built once per process.
+
+    Keyed on the geometry (by value), the binning, the dark statistic and each file's path,
+    modification time and size (:func:`saxs.calibration.file_stamp`): a file changed on disk is
+    read again, never served stale. Every file of one geometry and one set of calibration files
+    gets the same object, its arrays read-only, so pyFAI also sees the same mask and flat arrays.
+
+    Parameters
+    ----------
+    geometry : Geometry
+        Detector geometry (hashable).
+    mask_file, flat_file, dark_file : str or os.PathLike, optional
+        Calibration files (see :func:`saxs.calibration.read_mask`, ``read_flat``, ``read_dark``).
+    dark_statistic : {"median", "clipped_mean"}, optional
+        Per-pixel statistic of the dark stack.
+    binning : tuple of int, optional
+        Frame binning ``(rows, columns)``.
+
+    Raises
+    ------
+    InputError
+        Naming the calibration file that cannot be read or does not fit the frames.
+    """
+    paths = (mask_file, flat_file, dark_file)
+    stamps = tuple(None if p is None else file_stamp(p) for p in paths)
+    if any(p is not None and s is None for p, s in zip(paths, stamps)):  # the reader names the missing file
+        return build_static(geometry, mask_file=mask_file, flat_file=flat_file, dark_file=dark_file,
+                            dark_statistic=dark_statistic, binning=binning)
+    return _cached_static(geometry, *stamps, dark_statistic if dark_file is not None else None,
+                          tuple(int(b) for b in binning))
 
 
 def frame_invalid(frame: np.ndarray, corrections: Corrections) -> np.ndarray:
@@ -453,7 +374,7 @@ def integrate_frame(frame: np.ndarray, corrections: Corrections, *, normalizatio
         correctSolidAngle=False,  # the absolute solid angle is in `flat` (normalization_array)
         variance=variance,
         radial_range=corrections.radial_range,
-        mask=corrections.mask,
+        mask=corrections.static.pyfai_mask,
         dummy=dummy, delta_dummy=delta_dummy,
         polarization_factor=corrections.polarization_factor,
         dark=corrections.dark,
@@ -500,6 +421,7 @@ def _invalid_only_at_stored_maximum(frame: np.ndarray, corrections: Corrections)
     return near
 
 
-__all__ = ["Corrections", "FrameIntegration", "integrate_frame", "static_mask", "frame_invalid", "read_mask",
-           "read_flat", "read_dark", "read_image", "solid_angle_sr", "pixel_q_nm", "detector_mask",
-           "DEFAULT_METHOD", "Q_UNIT", "DARK_STATISTICS", "DarkStack", "load_dark", "load_flat"]
+__all__ = ["Corrections", "StaticCorrections", "FrameIntegration", "integrate_frame", "static_mask",
+           "build_static", "load_static", "frame_invalid", "read_mask", "read_flat", "read_dark", "read_image",
+           "solid_angle_sr", "pixel_q_nm", "detector_mask", "DEFAULT_METHOD", "Q_UNIT", "DARK_STATISTICS",
+           "DarkStack", "load_dark", "load_flat"]

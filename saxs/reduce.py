@@ -46,8 +46,7 @@ from .id02 import header_float, open_raw
 from .id02.base import MONITOR_DEFINITION
 from .geometry import Geometry
 from . import defaults
-from .integrate import (DARK_STATISTICS, DEFAULT_METHOD, Corrections, integrate_frame, load_dark, load_flat,
-                        static_mask)
+from .integrate import DARK_STATISTICS, DEFAULT_METHOD, Corrections, integrate_frame, load_static
 from .normalization import EXPOSURE_ONLY, frame_divisors, frame_monitors
 from .profile import Profile1D, SampleInfo
 from .reduced_file import (AVERAGE_ENTRY, FILE_PROVENANCE_LINK, FRAME_KEYS, SERIES_ENTRY, ReducedData,
@@ -161,12 +160,13 @@ def _corrections(raw, geometry: Geometry, options: ReductionOptions, file_prov: 
                  warnings: list[str]) -> Corrections:
     header = raw.header
     binning = raw.binning
-    dark = dark_variance = dark_invalid = flat = None
-    if options.dark is not None:
-        stack = load_dark(options.dark, geometry.shape, options.dark_statistic, binning)
-        dark, dark_variance, dark_invalid, dark_exposure = stack.dark, stack.variance, stack.invalid, stack.exposure_s
+    static = load_static(geometry, mask_file=options.mask, flat_file=options.flat, dark_file=options.dark,
+                         dark_statistic=options.dark_statistic, binning=binning)
+    stack = static.dark_stack
+    if stack is not None:
+        dark_exposure = stack.exposure_s
         file_prov.update(dark_file=str(options.dark), dark_frames=stack.n_frames, dark_statistic=stack.statistic,
-                         dark_exposure_s=dark_exposure, dark_invalid_pixels=int(dark_invalid.sum()))
+                         dark_exposure_s=dark_exposure, dark_invalid_pixels=static.dark_invalid_count)
         exposures = raw.exposure_s()
         exposure = float(np.nanmean(exposures)) if np.isfinite(exposures).any() else None
         if exposure is not None and np.isfinite(dark_exposure) and not math.isclose(exposure, dark_exposure,
@@ -176,11 +176,9 @@ def _corrections(raw, geometry: Geometry, options: ReductionOptions, file_prov: 
             log.warning(message)
             warnings.append(message)
     if options.flat is not None:
-        flat = load_flat(options.flat, geometry.shape, binning)
         file_prov["flat_file"] = str(options.flat)
-    mask = static_mask(geometry, mask_file=options.mask, flat=flat, dark_invalid=dark_invalid, binning=binning)
     file_prov["binning"] = list(binning)
-    if mask.all():
+    if static.static_masked_count == static.mask.size:
         raise InputError(options.mask or options.flat or raw.path, "mask", "at least one unmasked pixel",
                          got="every pixel masked")
     if options.mask is not None:
@@ -194,9 +192,8 @@ def _corrections(raw, geometry: Geometry, options: ReductionOptions, file_prov: 
     dummy = header_float(header, "Dummy", raw.path, default=0.0)
     ddummy = header_float(header, "DDummy", raw.path, default=0.0)
     file_prov.update(polarization_factor=pol, dummy=dummy, ddummy=ddummy,
-                     saturation_value=raw.saturation_value, static_masked_pixels=int(mask.sum()))
-    return Corrections(geometry=geometry, mask=mask, dark=dark, dark_variance=dark_variance, flat=flat,
-                       polarization_factor=pol, dummy=dummy, delta_dummy=ddummy,
+                     saturation_value=raw.saturation_value, static_masked_pixels=static.static_masked_count)
+    return Corrections(static=static, polarization_factor=pol, dummy=dummy, delta_dummy=ddummy,
                        saturation_value=raw.saturation_value, npt=int(options.npt), method=options.method)
 
 

@@ -140,3 +140,34 @@ def make_lima(path, *, seed, i1=I1_VALUES, model=guinier, header=None, scalers=T
     head = _default_header() if header is None else header
     monitors = dict(i0=2 * np.asarray(i1), i1=np.asarray(i1)) if scalers else {}
     return write_lima_set(path, np.array(frames), head, detector=detector, numeric_header=numeric_header, **monitors)
+
+
+def simulated_demo(folder, names, *, frames, seed):
+    """Raw files of the simulator's ``cdse-demo`` preset (Eiger2 4M binned 8 x 8: module gaps and
+    dead pixels at 2**32 - 1) for the measurements ``names``, and the preset's flat, mask and PONI.
+
+    Returns
+    -------
+    paths : dict
+        Raw file of each measurement, and ``"flat"``, ``"mask"``, ``"poni"``.
+    images : saxs.simulate.beamtime.DetectorImages
+        The detector images the files were made from (``mask``, ``flat``...).
+    """
+    from saxs.simulate import beamtime as bt
+    from saxs.simulate.rawfiles import write_measurement
+
+    folder = Path(folder)
+    plan = bt.make_plan("cdse-demo", frames=frames)
+    img = bt.detector_images(plan, seed)
+    cal = folder / "calibrations"
+    bt._write_edf(cal / "flat.edf", img.flat, {"Title": "flat"})
+    bt._write_edf(cal / "mask.edf", img.mask, {"Title": "mask"})
+    (cal / "geometry.poni").write_text(bt.det.poni_text(plan.geometry))
+    paths = {"flat": cal / "flat.edf", "mask": cal / "mask.edf", "poni": cal / "geometry.poni"}
+    for m in plan.measurements:
+        if m.name in names:
+            truth = bt.make_truth(plan, m, seed)
+            write_measurement(folder, truth, bt._frames(plan, truth, img, seed), bt._header(plan, m, truth),
+                              detector=plan.geometry.detector_name)
+            paths[m.name] = folder / truth.raw_file
+    return paths, img

@@ -10,30 +10,16 @@ from saxs.id02 import open_raw
 from saxs.integrate import _invalid_only_at_stored_maximum, integrate_frame
 from saxs.normalization import frame_divisors, frame_monitors
 from saxs.reduce import ReductionOptions, _corrections, _geometry, reduce_file
-from saxs.simulate import beamtime as bt
-from saxs.simulate.rawfiles import write_measurement
+
+import reduce_synth as synth
 
 
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory):
     """One CdSe sample (3 frames) and its dark from the cdse-demo preset (Eiger2 4M binned 8 x 8:
     module gaps and dead pixels at 2**32 - 1), with the preset's flat, mask and PONI."""
-    folder = tmp_path_factory.mktemp("stored")
-    plan = bt.make_plan("cdse-demo", frames=3)
-    img = bt.detector_images(plan, 5)
-    cal = folder / "calibrations"
-    bt._write_edf(cal / "flat.edf", img.flat, {"Title": "flat"})
-    bt._write_edf(cal / "mask.edf", img.mask, {"Title": "mask"})
-    (cal / "geometry.poni").write_text(bt.det.poni_text(plan.geometry))
-    paths = {}
-    for m in plan.measurements:
-        if m.name in ("dark", "cdse_T240"):
-            truth = bt.make_truth(plan, m, 5)
-            write_measurement(folder, truth, bt._frames(plan, truth, img, 5), bt._header(plan, m, truth),
-                              detector=plan.geometry.detector_name)
-            paths[m.name] = folder / truth.raw_file
-    options = ReductionOptions(poni=cal / "geometry.poni", dark=paths["dark"], flat=cal / "flat.edf",
-                               mask=cal / "mask.edf")
+    paths, _ = synth.simulated_demo(tmp_path_factory.mktemp("stored"), ("dark", "cdse_T240"), frames=3, seed=5)
+    options = ReductionOptions(poni=paths["poni"], dark=paths["dark"], flat=paths["flat"], mask=paths["mask"])
     return paths["cdse_T240"], options
 
 
