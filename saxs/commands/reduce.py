@@ -73,11 +73,12 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..errors import InputError
-    from ..guards import check_output, check_output_folder, file_system_error
+    from ..guards import check_output, check_output_folder
     from ..limits import check_limit
     from ..id02 import list_scans
-    from ..id02.probe import check_frames_decode
-    from ..reduce import ReductionOptions, default_output_name, reduce_file, write_reduced
+    from ..id02.crash import crash_error
+    from ..pipeline.isolate import Died, IsolatedPool
+    from ..reduce import ReductionOptions, default_output_name
     from ._common import emit_json
 
     log = logging.getLogger("saxs.reduce")
@@ -92,8 +93,6 @@ def run(args) -> int:
         value = getattr(options, name)
         if value is not None and not value.is_file():
             raise InputError(value, "file", f"an existing {name} file (--{name})", got="no such file")
-    if options.dark is not None and options.dark.suffix != ".npy":
-        check_frames_decode(options.dark)
     outdir = check_output_folder(args.output, option="-o/--output",
                                  inputs=[("FILES", f) for f in args.files])
 
@@ -131,40 +130,40 @@ def run(args) -> int:
 
         progress = tqdm(total=len(tasks), unit="file", file=sys.stderr)
     outputs = []
-    for (path, scan), name in zip(tasks, names):
-        try:
-            if path.is_file():  # a corrupted chunk crashes the filter: find it in a child process first
-                check_frames_decode(path, scan=scan)
-            reduced = reduce_file(path, options, scan=scan)
-            out = write_reduced(reduced, outdir / name)
-            record = {"input": str(path), "output": str(out), "frames": reduced.n_frames,
-                      "frames_used": reduced.frames_used, "warnings": list(reduced.warnings)}
-            if scan is not None:
-                record["scan"] = scan
-            outputs.append(record)
-            log.info("%s -> %s (%d/%d frames)", path, out, reduced.frames_used, reduced.n_frames)
-            if not args.json:  # say what was written, one line per file, as it is written
-                print(f"wrote {out} ({reduced.frames_used}/{reduced.n_frames} frames, {options.npt} q bins)",
-                      flush=True)
-        except InputError as exc:
-            bad_input += 1
-            failures.append({"input": str(path), "error": str(exc), "kind": "input"})
-            print(f"saxs reduce: error: {exc}", file=sys.stderr)
-        except Exception as exc:  # noqa: BLE001 - a batch records the failure and carries on
-            known = file_system_error(exc) if isinstance(exc, OSError) else None
-            if known is not None:  # a full disk (exit 1), a read-only folder (exit 2): one line
-                bad_input, internal = bad_input + (known[0] == 2), internal + (known[0] == 1)
-                failures.append({"input": str(path), "error": known[1],
-                                 "kind": "input" if known[0] == 2 else "internal"})
-                print(f"saxs reduce: error: {known[1]}", file=sys.stderr)
+
+    def take(index: int, result) -> None:
+        """Record one file's outcome as it arrives from the worker."""
+        nonlocal bad_input, internal
+        path, scan = tasks[index]
+        if isinstance(result, Died):  # the reader crashed in native code (a corrupted chunk): file and frame
+            error = crash_error(path, result.doing, result.how)
+            if options.dark is not None and error.file is not None and Path(error.file) == Path(options.dark):
+                raise error  # every file needs the dark: one line, exit 2
+            result = {"error": str(error), "kind": "input"}
+        elif isinstance(result, BaseException):
+            result = {"error": f"{type(result).__name__}: {result}", "kind": "internal"}
+        if "error" in result:
+            bad_input, internal = bad_input + (result["kind"] == "input"), internal + (result["kind"] == "internal")
+            failures.append({"input": str(path), "error": result["error"], "kind": result["kind"]})
+            if result["kind"] == "internal":
+                print(f"saxs reduce: internal error on {path}: {result['error']}", file=sys.stderr)
             else:
-                internal += 1
-                message = " ".join(str(exc).split()) or type(exc).__name__
-                failures.append({"input": str(path), "error": f"{type(exc).__name__}: {message}", "kind": "internal"})
-                print(f"saxs reduce: internal error on {path}: {type(exc).__name__}: {message}", file=sys.stderr)
-                log.debug("traceback", exc_info=True)
+                print(f"saxs reduce: error: {result['error']}", file=sys.stderr)
+        else:
+            outputs.append(result)
+            log.info("%s -> %s (%d/%d frames)", path, result["output"], result["frames_used"], result["frames"])
+            if not args.json:  # say what was written, one line per file, as it is written
+                print(f"wrote {result['output']} ({result['frames_used']}/{result['frames']} frames, "
+                      f"{options.npt} q bins)", flush=True)
         if progress is not None:
             progress.update(1)
+
+    # One spawned worker reduces the files in turn (integrator, dark and static corrections cached in
+    # it): a reader that crashes in native code fails its file, named with the frame, and a fresh
+    # worker takes the rest (saxs.pipeline.isolate). Nothing is decoded twice.
+    with IsolatedPool(1) as pool:
+        pool.map(_reduce_task, [(path, scan, options, outdir / name) for (path, scan), name in zip(tasks, names)],
+                 take)
     if progress is not None:
         progress.close()
     if args.json:
@@ -176,3 +175,32 @@ def run(args) -> int:
     if bad_input:
         return 2
     return 0
+
+
+def _reduce_task(item) -> dict:
+    """Reduce one file and write its output, in the worker: the record of what was written, or
+    ``{"error": ..., "kind": "input" | "internal"}`` (the worker never raises)."""
+    import logging
+
+    from ..errors import InputError
+    from ..guards import file_system_error
+    from ..reduce import reduce_file, write_reduced
+
+    path, scan, options, out_path = item
+    try:
+        reduced = reduce_file(path, options, scan=scan)
+        out = write_reduced(reduced, out_path)
+    except InputError as exc:
+        return {"error": str(exc), "kind": "input"}
+    except Exception as exc:  # noqa: BLE001 - a batch records the failure and carries on
+        known = file_system_error(exc) if isinstance(exc, OSError) else None
+        if known is not None:  # a full disk (exit 1), a read-only folder (exit 2): one line
+            return {"error": known[1], "kind": "input" if known[0] == 2 else "internal"}
+        logging.getLogger("saxs.reduce").debug("traceback", exc_info=True)
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        return {"error": f"{type(exc).__name__}: {message}", "kind": "internal"}
+    record = {"input": str(path), "output": str(out), "frames": reduced.n_frames,
+              "frames_used": reduced.frames_used, "warnings": list(reduced.warnings)}
+    if scan is not None:
+        record["scan"] = scan
+    return record

@@ -133,6 +133,37 @@ def test_reduce_corrupted_chunk_exit_2_names_file_and_frame(demo, tmp_path, patt
     assert not (tmp_path / "out").exists() or listing(tmp_path / "out") == []
 
 
+def test_reduce_goes_on_after_a_reader_crash(demo, tmp_path):
+    # Two master files, the first with a chunk that crashes the LZ4 filter (SIGSEGV in native code):
+    # its file fails with the frame named, the worker is replaced and the second file is written,
+    # equal to a reduction of that file alone (independent answer: the same command on it alone).
+    import sys
+    from pathlib import Path
+
+    import h5py
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "batch"))
+    from corrupt import corrupt_chunk
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for p in [*(demo / "raw").glob("cdse_T230*"), *(demo / "raw").glob("cdse_T220*")]:
+        shutil.copy2(p, raw / p.name)
+    lima = raw / "cdse_T230_eiger2_4m_bin8_00001_00.h5"
+    corrupt_chunk(lima, frame=1, pattern="random")
+    poni = demo / "calibrations" / "geometry.poni"
+    code, out, err = run_saxs("reduce", raw / "cdse_T230.h5", raw / "cdse_T220.h5", "-o", tmp_path / "out",
+                              "--poni", poni)
+    assert code == 2
+    assert f"saxs reduce: error: {lima}: frame 1: expected compressed data the HDF5 filter can decode" in err
+    assert "signal 11 (SIGSEGV)" in err
+    assert listing(tmp_path / "out") == ["cdse_T220_scan1_reduced.h5"]
+    assert run_saxs("reduce", raw / "cdse_T220.h5", "-o", tmp_path / "alone", "--poni", poni)[0] == 0
+    with h5py.File(tmp_path / "out" / "cdse_T220_scan1_reduced.h5") as a, \
+            h5py.File(tmp_path / "alone" / "cdse_T220_scan1_reduced.h5") as b:
+        assert (a["average/sasdata/I"][()] == b["average/sasdata/I"][()]).all()
+
+
 def test_files_that_are_not_files(demo, tmp_path):
     folder = tmp_path / "adir"
     folder.mkdir()
