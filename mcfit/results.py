@@ -385,6 +385,9 @@ def _nexus_classes(g, intensity_units: str) -> None:
     loglog = json.dumps({"axes_scale_types": ["log"], "signal_scale_type": "log"})
     nxdata("data", "intensity", "q_nm", "sigma", intensity_units, style=loglog)
     nxdata("fit", "intensity", "q_nm", "intensity_std", intensity_units, style=loglog)
+    # the data with the fitted curve over them: a viewer opening data/ draws both on log axes
+    g["data/fit_intensity"] = g["fit/intensity"]
+    g["data"].attrs["auxiliary_signals"] = ["fit_intensity"]
     h = g["histogram"]
     log_r = json.dumps({"axes_scale_types": ["log"]}) if h.attrs.get("scale") == "log" else None
     nxdata("histogram", "volume", "centers_nm", "volume_std", "1", axis_units="nm", style=log_r)

@@ -183,6 +183,11 @@ def test_reduce_and_fit_files_default_chains(small_beamtime, small_batch_out, tm
                 from saxs.nxcansas import read_nxcansas
 
                 assert read_nxcansas(path).provenance["input_entry"] == "sasentry01"
+                # I(q) with the fit on log axes, one level down: the data NXdata carries the fit as auxiliary signal
+                data = NXdata(f["fit/mcfit/data"])
+                assert [a.name for a in data.auxiliary_signals] == ["/fit/mcfit/data/fit_intensity"]
+                np.testing.assert_array_equal(f["fit/mcfit/data/fit_intensity"][()], f["fit/mcfit/fit/intensity"][()])
+                assert json.loads(f["fit/mcfit/data"].attrs["SILX_style"])["signal_scale_type"] == "log"
             elif "SILX_style" in default.group.attrs:
                 assert json.loads(default.group.attrs["SILX_style"])["signal_scale_type"] == "log"
 
