@@ -145,7 +145,7 @@ def run(args) -> int:
         if "error" in result:
             bad_input, internal = bad_input + (result["kind"] == "input"), internal + (result["kind"] == "internal")
             failures.append({"input": str(path), "error": result["error"], "kind": result["kind"]})
-            if result["kind"] == "internal":
+            if result["kind"] == "internal" and not result.get("file_system"):
                 print(f"saxs reduce: internal error on {path}: {result['error']}", file=sys.stderr)
             else:
                 print(f"saxs reduce: error: {result['error']}", file=sys.stderr)
@@ -179,7 +179,8 @@ def run(args) -> int:
 
 def _reduce_task(item) -> dict:
     """Reduce one file and write its output, in the worker: the record of what was written, or
-    ``{"error": ..., "kind": "input" | "internal"}`` (the worker never raises)."""
+    ``{"error": ..., "kind": "input" | "internal"}`` (``"file_system": True`` for a full disk or a
+    read-only folder, said in one plain line) (the worker never raises)."""
     import logging
 
     from ..errors import InputError
@@ -195,7 +196,7 @@ def _reduce_task(item) -> dict:
     except Exception as exc:  # noqa: BLE001 - a batch records the failure and carries on
         known = file_system_error(exc) if isinstance(exc, OSError) else None
         if known is not None:  # a full disk (exit 1), a read-only folder (exit 2): one line
-            return {"error": known[1], "kind": "input" if known[0] == 2 else "internal"}
+            return {"error": known[1], "kind": "input" if known[0] == 2 else "internal", "file_system": True}
         logging.getLogger("saxs.reduce").debug("traceback", exc_info=True)
         message = " ".join(str(exc).split()) or type(exc).__name__
         return {"error": f"{type(exc).__name__}: {message}", "kind": "internal"}
