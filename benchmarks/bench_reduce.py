@@ -24,8 +24,27 @@ shared machine the CPU figure is the steadier one. Also the time of ``write_redu
 (integrator and full-splitting matrix build, dark median) is reported apart. Writes
 benchmarks/results/bench_reduce.json.
 
-Run: ``python benchmarks/bench_reduce.py [--workdir DIR] [--frames 20] [--repeats 5]``.
-The development machine is shared (2 cores): figures are indicative; the load is printed.
+Command against script (``--cli``, on by default; ``--no-cli`` skips it, ``--cli-only`` runs only it):
+what a user waits for. ``--copies`` K (3) copies of the sample's master file under new names (in
+``WORKDIR/cli``, beside a link to its LIMA file: the same frames, distinct output names) are reduced,
+each side in a fresh process that pays its own imports, integrator and matrix build and dark statistic:
+
+- **saxs**: ``python -m saxs reduce FILES... --poni --mask --flat --dark --dark-statistic clipped_mean
+  -o OUT`` (its spawned worker included);
+- **bare script**: ``python bench_reduce.py bare-script FILES...``: the corrections built once by
+  saxs's loaders from the first file (as the bare loop above gets them), the integrator from
+  ``get_integrator``, then per file the monitors (saxs's ``frame_divisors``), the bare loop and one
+  HDF5 file per input.
+
+Reported per repeat (interleaved, the order alternating) and as medians: the wall time of each process
+and its CPU time (``RUSAGE_CHILDREN``: the process and the children it waited for), frames per second
+(K x frames / wall), saxs / bare, the bare script's phases, the load average. The curves of file 1 are
+checked: saxs's frames (``read_reduced``) equal the bare script's I and sigma bit for bit on the valid
+q bins. Writes benchmarks/results/bench_reduce_cli.json.
+
+Run: ``python benchmarks/bench_reduce.py [--workdir DIR] [--frames 20] [--repeats 5] [--copies 3]
+[--no-cli | --cli-only]``. The development machine is shared (2 cores): figures are indicative; the
+load is printed.
 """
 
 from __future__ import annotations
@@ -33,6 +52,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -186,19 +208,189 @@ def array_work_ms(frame, corrections, repeats=7):
     return {k: float(np.median(v)) for k, v in times.items()}
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workdir", default=None, help="where the simulated files live (kept; default: a temp dir)")
-    parser.add_argument("--frames", type=int, default=20)
-    parser.add_argument("--repeats", type=int, default=5)
+LIMA_DATASET = "entry_0000/measurement/data"
+
+
+def _save(report: dict, name: str, indent: str = "") -> None:
+    """Print the load average at start and end, and write ``report`` to benchmarks/results/``name``."""
+    print(f"{indent}load average at start {report['load_average_start']}, end {report['load_average_end']} on "
+          f"{os.cpu_count()} cores")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / name
+    out.write_text(json.dumps(report, indent=1, default=float))
+    print(f"written: {out}")
+
+
+def cli_files(workdir: Path, info: dict, copies: int) -> list[str]:
+    """``copies`` copies of the sample's master file (``<sample>_c<k>.h5``) in ``workdir/cli``, beside a
+    link to its LIMA file (the master's external link is relative): the same frames under distinct names."""
+    folder = workdir / "cli"
+    folder.mkdir(exist_ok=True)
+    master = Path(info["sample"])
+    lima, _ = lima_dataset(info["sample"])
+    link = folder / Path(lima).name
+    if not link.exists():
+        link.symlink_to(Path(lima).resolve())
+    files = []
+    for k in range(1, copies + 1):
+        copy = folder / f"{master.stem}_c{k}{master.suffix}"
+        if not copy.exists():
+            shutil.copyfile(master, copy)
+        files.append(str(copy))
+    return files
+
+
+def bare_script(argv) -> int:
+    """The bare loop as a program of its own: ``bench_reduce.py bare-script FILES... --poni P --mask M
+    --flat F --dark D [--dark-statistic S] -o OUT``. The corrections come from saxs's loaders (once,
+    from the first file), the integrator from ``get_integrator``; per file the monitors and divisors
+    (saxs's ``frame_divisors``), then :func:`bare_loop` writing ``OUT/<stem>_bare.h5``. Prints its
+    phases (s, wall, from the start of ``main``) as one JSON line."""
+    t0 = time.perf_counter()
+    parser = argparse.ArgumentParser(prog="bench_reduce.py bare-script")
+    parser.add_argument("files", nargs="+")
+    for name in ("--poni", "--mask", "--flat", "--dark"):
+        parser.add_argument(name, required=True)
+    parser.add_argument("--dark-statistic", default="clipped_mean")
+    parser.add_argument("-o", "--output", required=True)
     args = parser.parse_args(argv)
+    import h5py  # noqa: F401 - imported here so that the phase below counts it
+    import pyFAI  # noqa: F401
+
+    from saxs.geometry import get_integrator
+    from saxs.id02 import open_raw
+    from saxs.id02.header import header_float
+    from saxs.normalization import frame_divisors, frame_monitors
+    from saxs.reduce import ReductionOptions, _corrections, _geometry
+
+    phases = {"imports": time.perf_counter() - t0}
+    options = ReductionOptions(poni=args.poni, dark=args.dark, flat=args.flat, mask=args.mask,
+                               dark_statistic=args.dark_statistic)
+    with open_raw(args.files[0]) as raw:
+        corrections = _corrections(raw, _geometry(raw, options), options, {}, [])
+    get_integrator(corrections.geometry)
+    phases["corrections_and_integrator"] = time.perf_counter() - t0 - sum(phases.values())
+    phases["files"] = []
+    for path in args.files:
+        t1 = time.perf_counter()
+        with open_raw(path) as raw:
+            monitors = frame_monitors(raw, options)
+            divisors, _ = frame_divisors(raw.path, monitors, options, [])
+            nf = header_float(raw.header, "NormalizationFactor", raw.path, default=1.0)
+            lima = raw.companions[0] if raw.companions else raw.path
+        bare_loop(str(lima), LIMA_DATASET, corrections, np.asarray(divisors, dtype=np.float64) / nf,
+                  out_path=Path(args.output) / f"{Path(path).stem}_bare.h5")
+        phases["files"].append(time.perf_counter() - t1)
+    phases["total"] = time.perf_counter() - t0
+    print(json.dumps(phases))
+    return 0
+
+
+def _run_timed(cmd: list[str]) -> tuple[float, float, str]:
+    """Run ``cmd`` (this worktree first on ``PYTHONPATH``); (wall s, CPU s of it and the children it
+    waited for, stdout). A failure ends the benchmark with its stderr."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[:4])}... failed (exit {proc.returncode}): {proc.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, proc.stdout
+
+
+def compare_cli_curves(saxs_file: Path, bare_file: Path) -> dict:
+    """saxs's frames (read back from its NXcanSAS file) against the bare script's rows, on saxs's q bins
+    (the valid ones): equal bit for bit? (and the largest relative differences)."""
+    import h5py
+
+    from saxs.reduce import read_reduced
+
+    reduced = read_reduced(saxs_file)
+    with h5py.File(bare_file, "r") as f:
+        q, intensity, sigma = f["q"][()], f["I"][()], f["sigma"][()]
+    q_saxs = reduced.frames[0].q_nm
+    cols = np.searchsorted(q, q_saxs)
+    rows = [int(fr.provenance.get("frame_index", k)) for k, fr in enumerate(reduced.frames)]
+    i_saxs = np.array([fr.intensity for fr in reduced.frames])
+    s_saxs = np.array([fr.sigma for fr in reduced.frames])
+    i_bare, s_bare = intensity[np.ix_(rows, cols)], sigma[np.ix_(rows, cols)]
+
+    def rel(a, b):
+        return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), np.finfo(float).tiny)))
+
+    return {"frames_compared": len(rows), "q_bins_compared": int(q_saxs.size), "q_bins_bare": int(q.size),
+            "same_q": bool(np.array_equal(q[cols], q_saxs)),
+            "identical_intensity": bool(np.array_equal(i_saxs, i_bare)),
+            "identical_sigma": bool(np.array_equal(s_saxs, s_bare)),
+            "max_rel_diff_intensity": rel(i_saxs, i_bare), "max_rel_diff_sigma": rel(s_saxs, s_bare)}
+
+
+def cli_compare(args, info: dict, workdir: Path) -> None:
+    """``saxs reduce`` against the bare script, each a fresh process on the same ``--copies`` files."""
+    files = cli_files(workdir, info, args.copies)
+    n_frames = args.copies * info["frames"]
+    common = ["--poni", info["poni"], "--mask", info["mask"], "--flat", info["flat"], "--dark", info["dark"],
+              "--dark-statistic", "clipped_mean"]
+    commands = {"saxs": [sys.executable, "-m", "saxs", "reduce", *files, *common],
+                "bare": [sys.executable, str(Path(__file__).resolve()), "bare-script", *files, *common]}
+    report = {"files": files, "frames": n_frames, "cpu_count": os.cpu_count(), "load_average_start": os.getloadavg(),
+              "commands": {k: " ".join(v[1:]) + " -o OUT" for k, v in commands.items()}}
+    runs = {"saxs": [], "bare": []}
+    with tempfile.TemporaryDirectory(prefix="bench_reduce_cli_") as tmp:
+        for repeat in range(args.repeats):
+            for side in ("bare", "saxs") if repeat % 2 == 0 else ("saxs", "bare"):
+                out = Path(tmp) / f"{side}{repeat}"
+                out.mkdir()
+                load = os.getloadavg()
+                wall, cpu, stdout = _run_timed(commands[side] + ["-o", str(out)])
+                record = {"wall_s": wall, "cpu_s": cpu, "fps_wall": n_frames / wall, "fps_cpu": n_frames / cpu,
+                          "load_average_before": load}
+                if side == "bare":
+                    record["phases_s"] = json.loads(stdout.strip().splitlines()[-1])
+                runs[side].append(record)
+                print(f"repeat {repeat + 1} {side:4s}: {wall:6.2f} s wall, {cpu:6.2f} s CPU, "
+                      f"{n_frames / wall:5.2f} fps (load {load[0]:.1f})", flush=True)
+            if repeat == 0:
+                stem = Path(files[0]).stem
+                saxs_out = sorted((Path(tmp) / "saxs0").glob(f"{stem}_*reduced.h5"))
+                report["curves_file_1"] = compare_cli_curves(saxs_out[0], Path(tmp) / "bare0" / f"{stem}_bare.h5")
+            for side in runs:
+                shutil.rmtree(Path(tmp) / f"{side}{repeat}")
+    report["runs"] = runs
+    summary = {}
+    for key in ("wall_s", "cpu_s", "fps_wall", "fps_cpu"):
+        summary[key] = {side: float(np.median([r[key] for r in runs[side]])) for side in runs}
+    summary["ratio_fps_wall_saxs_over_bare"] = summary["fps_wall"]["saxs"] / summary["fps_wall"]["bare"]
+    summary["ratio_fps_cpu_saxs_over_bare"] = summary["fps_cpu"]["saxs"] / summary["fps_cpu"]["bare"]
+    summary["pairwise_wall_ratios"] = [b["wall_s"] / s["wall_s"] for s, b in zip(runs["saxs"], runs["bare"])]
+    summary["pairwise_cpu_ratios"] = [b["cpu_s"] / s["cpu_s"] for s, b in zip(runs["saxs"], runs["bare"])]
+    report["summary"] = summary
+    report["load_average_end"] = os.getloadavg()
+    phases = [r["phases_s"] for r in runs["bare"]]
+    print(f"`saxs reduce` of {args.copies} files ({n_frames} frames) against the bare script, fresh processes, "
+          f"{args.repeats} repeats (medians):")
+    for key, unit in (("wall_s", "s"), ("cpu_s", "s"), ("fps_wall", "fps"), ("fps_cpu", "fps")):
+        print(f"  {key:8s} bare {summary[key]['bare']:6.2f} {unit}, saxs {summary[key]['saxs']:6.2f} {unit}")
+    print(f"  saxs / bare fps: wall {summary['ratio_fps_wall_saxs_over_bare']:.3f} (pairwise "
+          f"{', '.join(f'{v:.2f}' for v in summary['pairwise_wall_ratios'])}), CPU "
+          f"{summary['ratio_fps_cpu_saxs_over_bare']:.3f} (pairwise "
+          f"{', '.join(f'{v:.2f}' for v in summary['pairwise_cpu_ratios'])})")
+    print("  bare script phases (medians, s): imports {:.2f}, corrections + integrator {:.2f}, files {}".format(
+        np.median([p["imports"] for p in phases]), np.median([p["corrections_and_integrator"] for p in phases]),
+        ", ".join(f"{v:.2f}" for v in np.median([p["files"] for p in phases], axis=0))))
+    print(f"  curves of file 1: {report['curves_file_1']}")
+    _save(report, "bench_reduce_cli.json", indent="  ")
+
+
+def in_process(args, info: dict) -> None:
+    """``reduce_file`` + ``write_reduced`` against the bare loop, both in this process."""
     from saxs.id02 import open_raw
     from saxs.normalization import frame_divisors, frame_monitors
     from saxs.reduce import ReductionOptions, _corrections, _geometry, reduce_file, write_reduced
 
-    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="bench_reduce_"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    info = make_files(workdir, args.frames)
     options = ReductionOptions(poni=info["poni"], dark=info["dark"], flat=info["flat"], mask=info["mask"],
                                dark_statistic="clipped_mean")
     report = {"file": info, "cpu_count": os.cpu_count(), "load_average_start": os.getloadavg()}
@@ -277,12 +469,29 @@ def main(argv=None) -> int:
     print(f"first call (integrator, matrix, dark): {report['first_call_s']:.1f} s; identical output: "
           f"I {report['identical_intensity']}, sigma {report['identical_sigma']}; cached calls as the first: "
           f"{report['cached_calls_identical_to_first']}")
-    print(f"load average at start {report['load_average_start']}, end {report['load_average_end']} on "
-          f"{os.cpu_count()} cores")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "bench_reduce.json"
-    out.write_text(json.dumps(report, indent=1, default=float))
-    print(f"written: {out}")
+    _save(report, "bench_reduce.json")
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["bare-script"]:
+        return bare_script(argv[1:])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", default=None, help="where the simulated files live (kept; default: a temp dir)")
+    parser.add_argument("--frames", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--copies", type=int, default=3, metavar="K", help="files per command in the --cli part")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--no-cli", dest="cli", action="store_false", help="skip `saxs reduce` against the script")
+    group.add_argument("--cli-only", action="store_true", help="run only `saxs reduce` against the script")
+    args = parser.parse_args(argv)
+    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="bench_reduce_"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    info = make_files(workdir, args.frames)
+    if not args.cli_only:
+        in_process(args, info)
+    if args.cli:
+        cli_compare(args, info, workdir)
     return 0
 
 
