@@ -206,6 +206,19 @@ def _run_phase(runner, tasks: list[PlannedTask], func, progress, results: dict[s
             results[t.key] = {"status": "failed", "reason": outcome.failure.reason, "worker": outcome.worker}
 
 
+def _say_if_compiling(plan) -> None:
+    """Warn once when the fit kernels are not in numba's cache yet: the first fit of each worker then
+    compiles them for 10-30 s (never a silent wait)."""
+    fits = [t for t in plan.samples.values() if t.status == "todo" and getattr(t.job, "sphere_fit", False)]
+    if not fits:
+        return
+    from mcfit.kernels import kernels_cached
+
+    if not kernels_cached():
+        log.warning("compiling the fit kernels for this machine, once (10-30 s in each worker's first fit); "
+                    "later runs load them from numba's cache")
+
+
 def run_batch(config: BeamtimeConfig, options: BatchOptions) -> dict[str, Any]:
     """Run a beamtime (or plan it with ``dry_run``) and return the summary (also in summary.json).
 
@@ -259,6 +272,7 @@ def _run_locked(config: BeamtimeConfig, options: BatchOptions, plan: BatchPlan, 
     try:
         log.info("beamtime %s -> %s (%s samples, scheduler %s, %s workers, resume=%s)", config.path, outdir,
                  len(plan.samples), options.scheduler, options.workers, options.resume)
+        _say_if_compiling(plan)
         n_tasks = sum(t.status == "todo" for t in list(plan.blanks.values()) + list(plan.samples.values())
                       + ([plan.standard] if plan.standard else [])) + len(plan.series)
         progress = _Progress(n_tasks, progress_wanted)

@@ -202,7 +202,7 @@ def warm_up() -> None:
     import matplotlib.figure  # noqa: F401
     import pyFAI  # noqa: F401
 
-    import mcfit  # noqa: F401
+    import mcfit.driver  # noqa: F401  (numba and the cached fit kernels; `import mcfit` alone is lazy)
 
     from .. import absolute, reduce, screen, subtract  # noqa: F401
     from ..bragg import find_peaks  # noqa: F401
