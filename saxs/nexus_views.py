@@ -23,9 +23,12 @@ _KEY_UNITS = {"C", "K", "s", "min", "h", "mM", "M", "nm", "mm", "bar"}
 
 
 def key_units(key: str | None) -> str:
-    """The unit a series key carries in its name (``nucleation_temperature_C`` -> ``C``), else ``1``."""
+    """The unit a series key carries in its name (``nucleation_temperature_C`` -> ``degC``, UDUNITS'
+    Celsius: a bare ``C`` is the coulomb), else ``1``."""
     tail = str(key or "").rsplit("_", 1)
-    return tail[1] if len(tail) == 2 and tail[1] in _KEY_UNITS else "1"
+    if len(tail) == 2 and tail[1] in _KEY_UNITS:
+        return "degC" if tail[1] == "C" else tail[1]
+    return "1"
 
 
 def _strings(values):

@@ -241,7 +241,7 @@ def _write_sample(entry: h5py.Group, sample_info: SampleInfo, fallback_name: str
         if sample_info.transmission_sigma is not None:
             _new_scalar(sample, "transmission_uncertainty", float(sample_info.transmission_sigma))
     if sample_info.temperature_C is not None:
-        _new_scalar(sample, "temperature", float(sample_info.temperature_C), units="C")
+        _new_scalar(sample, "temperature", float(sample_info.temperature_C), units="degC")
 
 
 def _write_instrument(entry: h5py.Group, prov: Mapping[str, Any]) -> None:

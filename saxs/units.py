@@ -10,7 +10,7 @@ from __future__ import annotations
 #: Name suffix -> NeXus units string (longest suffixes first where one ends another).
 SUFFIX_UNITS = (
     ("_per_nm", "1/nm"), ("_nm2", "nm^2"), ("_nm3", "nm^3"), ("_nm", "nm"), ("_mm", "mm"), ("_um", "um"),
-    ("_m", "m"), ("_s", "s"), ("_rad", "rad"), ("_deg", "deg"), ("_C", "C"), ("_K", "K"), ("_px", "pixel"),
+    ("_m", "m"), ("_s", "s"), ("_rad", "rad"), ("_deg", "deg"), ("_C", "degC"), ("_K", "K"), ("_px", "pixel"),
     ("_keV", "keV"),
 )
 

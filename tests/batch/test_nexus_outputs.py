@@ -63,7 +63,7 @@ def test_series_entry_layout(small_batch_out):
         values = g["series_value"][()]
         # 7 of 8 members: cdse_T220's populations are withheld (a poor fit)
         np.testing.assert_array_equal(values, [190, 200, 210, 230, 240, 250, 260])
-        assert g["series_value"].attrs["units"] == "C" and g["radius"].attrs["units"] == "nm"
+        assert g["series_value"].attrs["units"] == "degC" and g["radius"].attrs["units"] == "nm"
         assert json.loads(g.attrs["SILX_style"])["axes_scale_types"] == ["linear", "log"]
         row = list(g["member"].asstr()[()]).index("cdse_T240")
         image = g["volume"][row]
@@ -237,11 +237,11 @@ def test_named_quantities_carry_units(small_batch_out):
     with h5py.File(small_batch_out / "samples" / "cdse_T240.h5", "r") as f:
         prov = f["subtracted/sasprocess/provenance"]
         assert prov["exposure_s"].attrs["units"] == "s" and prov["distance_mm"].attrs["units"] == "mm"
-        assert f["subtracted/metadata/nucleation_temperature_C"].attrs["units"] == "C"
+        assert f["subtracted/metadata/nucleation_temperature_C"].attrs["units"] == "degC"
         assert f["fit/mcfit/bound/radii_nm"].attrs["units"] == "nm"
     with h5py.File(small_batch_out / "series" / "precursor_mesophase.h5", "r") as f:
         assert f["entry/peaks/q_nm"].attrs["units"] == "1/nm" and f["entry/peaks/fwhm_nm"].attrs["units"] == "1/nm"
-        assert f["entry/members/value"].attrs["units"] == "C"
+        assert f["entry/members/value"].attrs["units"] == "degC"
     with h5py.File(small_batch_out / "series" / "nucleation_temperature.h5", "r") as f:
         assert f["entry/steps_analysis/families/radius_nm"].attrs["units"] == "nm"
-        assert f["entry/steps_analysis/steps/between"].attrs["units"] == "C"
+        assert f["entry/steps_analysis/steps/between"].attrs["units"] == "degC"
