@@ -22,7 +22,8 @@ FIT_ENTRY = "fit"
 FIT_PROCESS = "mcfit"
 
 
-def write_fit_entry(f, result, *, fitted_entry: str, intensity_unit: str, sample: SampleInfo | None = None) -> None:
+def write_fit_entry(f, result, *, fitted_entry: str, intensity_unit: str, sample: SampleInfo | None = None,
+                    opens_at: str = "histogram") -> None:
     """Write ``/fit`` (the model curve, NXcanSAS) and ``/fit/mcfit`` (the result) into an open file.
 
     Parameters
@@ -37,6 +38,11 @@ def write_fit_entry(f, result, *, fitted_entry: str, intensity_unit: str, sample
         ``"1/cm"`` or ``"arbitrary"``: the fitted curve's unit.
     sample : SampleInfo, optional
         The fitted curve's sample (name, thickness, ...).
+    opens_at : {"histogram", "data"}
+        What a NeXus viewer opening ``/fit`` shows: the volume-weighted histogram +- its spread (a
+        ``saxs fit`` file), or the fitted data with the fit over them on log axes (a batch sample file,
+        whose root ``@default`` is then ``fit``; :func:`saxs.nxcansas.curve_entry` still finds its
+        measured curve).
     """
     from .nxcansas import write_sasentry
 
@@ -48,6 +54,10 @@ def write_fit_entry(f, result, *, fitted_entry: str, intensity_unit: str, sample
                                              "deviation) on the fitted q points; the result is in fit/mcfit"})
     entry = write_sasentry(f, FIT_ENTRY, model, title=f"{name}: mcfit model (spheres)")
     result.to_hdf5(entry.create_group(FIT_PROCESS))
-    # A viewer that opens the fit sees the volume-weighted histogram +- its spread (fit/mcfit@default);
-    # readers of the model curve take the entry's SASdata (saxs.nxcansas.read_nxcansas checks the class).
+    # A viewer that opens the fit follows fit@default -> mcfit -> its @default; readers of the model curve
+    # take the entry's SASdata (saxs.nxcansas.read_nxcansas checks the class).
     entry.attrs["default"] = FIT_PROCESS
+    if opens_at == "data":
+        entry[FIT_PROCESS].attrs["default"] = "data"
+    elif opens_at != "histogram":
+        raise ValueError(f"opens_at must be 'histogram' or 'data', not {opens_at!r}")

@@ -80,9 +80,9 @@ def _number(raw) -> float | None:
 
 
 def _default_entry(f: h5py.File):
-    name = f.attrs.get("default")
-    if isinstance(name, bytes):
-        name = name.decode()
+    from .nxcansas import curve_entry
+
+    name = curve_entry(f)
     if isinstance(name, str) and isinstance(f.get(name), h5py.Group):
         return f[name]
     for group in f.values():

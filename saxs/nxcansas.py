@@ -343,6 +343,27 @@ def _is_fit_entry(group) -> bool:
     return isinstance(group, h5py.Group) and isinstance(group.get("mcfit"), h5py.Group)
 
 
+def curve_entry(f) -> str | None:
+    """Name of the SASentry holding a file's measured curve: the root ``@default``, unless that is a
+    sphere fit's entry (a fitted file opens at its fit, :mod:`saxs.fit_entry`): then the entry that
+    was fitted (its ``sasprocess/provenance/fitted_entry``), else the first other SASentry. None when
+    the file names no entry.
+
+    Parameters
+    ----------
+    f : h5py.File
+        An open NXcanSAS file.
+    """
+    name = _decode(f.attrs["default"]) if "default" in f.attrs else None
+    if name is None or not isinstance(f.get(name), h5py.Group) or not _is_fit_entry(f[name]):
+        return name
+    fitted = f[name].get("sasprocess/provenance/fitted_entry")
+    if fitted is not None and _decode(fitted[()]) in f:
+        return _decode(fitted[()])
+    others = [k for k, g in f.items() if isinstance(g, h5py.Group) and sas_class(g) == "SASentry" and not _is_fit_entry(g)]
+    return others[0] if others else None
+
+
 def list_entries(path) -> list[str]:
     """Names of the SASentry groups in an NXcanSAS file, in file order."""
     with h5py.File(path, "r") as f:
@@ -371,9 +392,7 @@ def read_nxcansas(path, entry: str | None = None) -> Profile1D:
         raise InputError(path, "file", "a readable HDF5 (NXcanSAS) file", got=str(exc).split(":")[0]) from exc
     with f:
         if entry is None:
-            entry = _decode(f.attrs["default"]) if "default" in f.attrs else None
-            if entry is not None and entry in f and _is_fit_entry(f[entry]):
-                entry = None  # a fit file opens at its fit; its measured curve is the curve to read
+            entry = curve_entry(f)
             if entry is None or entry not in f:
                 candidates = [k for k, g in f.items() if isinstance(g, h5py.Group) and sas_class(g) == "SASentry"
                               and not _is_fit_entry(g)]

@@ -31,6 +31,7 @@ from mcfit.steps import (SeriesMember, SeriesResult, SeriesSettings, analyse_ser
                          member_from_fit)
 
 from .errors import InputError
+from .nxcansas import curve_entry
 
 __all__ = ["series_value", "load_members", "write_series", "plot_series", "figure_series", "analyse_series",
            "member_from_fit", "SeriesMember", "SeriesResult", "SeriesSettings"]
@@ -83,9 +84,7 @@ def series_value(path, key: str) -> float:
             if value is None:
                 raise InputError(path, key, "a single finite number", got=obj[()])
             return value
-        entry_name = h5.attrs.get("default")
-        if isinstance(entry_name, bytes):
-            entry_name = entry_name.decode()
+        entry_name = curve_entry(h5)
         entry = h5[entry_name] if entry_name and entry_name in h5 else h5
         found = []
         for where in _PREFERRED:

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..errors import InputError
 from .. import plotting
+from ..nxcansas import curve_entry
 
 SAMPLE_KINDS = ("fit", "distribution")
 #: The figure of a sample without a sphere fit.
@@ -63,7 +64,7 @@ def fit_group(path) -> str:
     with h5py.File(path, "r") as f:
         if is_fit(f.get(f"{FIT_ENTRY}/{FIT_PROCESS}")):
             return f"{FIT_ENTRY}/{FIT_PROCESS}"
-        entry = _text(f.attrs.get("default", ""))
+        entry = curve_entry(f) or ""
         if not entry or not isinstance(f.get(entry), h5py.Group):
             return ""
         for name in ("fit", "mcfit", *f[entry]):
@@ -88,7 +89,7 @@ def file_kind(path) -> str:
                 return "series"
             if fit_group(path):
                 return "sample"
-            if _text(f.attrs.get("default", "")) and "fit_skipped" in f.attrs:  # a batch sample that was not fitted
+            if curve_entry(f) and "fit_skipped" in f.attrs:  # a batch sample that was not fitted
                 return "sample"
     except OSError as exc:
         raise InputError(path, "file", "a readable HDF5 result file of saxs batch or saxs fit",
@@ -177,7 +178,7 @@ def _sample_peaks(path) -> dict | None:
     import h5py
 
     with h5py.File(path, "r") as f:
-        entry = _text(f.attrs.get("default", ""))
+        entry = curve_entry(f) or ""
         g = f.get(f"{entry}/peaks") if entry else None
         if g is None:
             return None

@@ -16,12 +16,14 @@ stages are called in data-flow order; no physics lives here:
 
 Sample file layout (``samples/<name>.h5``, NXcanSAS)::
 
-    /                    @default = "subtracted" (see below for samples without blanks),
+    /                    @default = "fit" (fitted samples: a viewer opens I(q) with the fit, log-log,
+                         fit@default -> mcfit@default -> data), else the curve's entry: "subtracted"
+                         (see below for samples without blanks); saxs.nxcansas.curve_entry finds it,
                          @saxs_batch_fingerprint, @saxs_batch_inputs (JSON: input stamps, settings),
                          @sample, @seed
     fit                  SASentry: the fitted model curve (saxs.fit_entry); absent when the sample
                          was not fitted (root @fit_skipped says why)
-      mcfit              NXprocess: the mcfit result of the default entry's curve (layout in
+      mcfit              NXprocess: the mcfit result of the measured curve (layout in
                          mcfit.results; with its quality: both reduced chi2, poor fit, populations
                          withheld and why)
     subtracted           SASentry: blank-subtracted curve per cm of sample (1/cm when calibrated)
@@ -32,7 +34,7 @@ Sample file layout (``samples/<name>.h5``, NXcanSAS)::
       metadata           NXcollection: the sample's series metadata from the beamtime file
     reduced              SASentry: screened frame average of the sample (arbitrary units)
 
-(``peaks``, ``screen``, ``metadata`` live in the default entry, the fit in a SASentry of its own:
+(``peaks``, ``screen``, ``metadata`` live in the curve's entry, the fit in a SASentry of its own:
 SasView's reader refuses files with non-SASentry groups at the root, and makes every dataset outside
 the NXcanSAS classes metadata of the SASentry it read last. A sample without blanks has an ``absolute`` entry instead of
 ``subtracted`` when it is calibrated, and only ``reduced`` (the default then) when it is not.)
@@ -465,7 +467,8 @@ def process_sample(job: SampleJob) -> dict[str, Any]:
         entry = f[entries[0][0]]
         if result is not None:  # a SASentry of its own (why: saxs/fit_entry.py)
             write_fit_entry(f, result, fitted_entry=entries[0][0], intensity_unit=curve.intensity_unit,
-                            sample=curve.sample)
+                            sample=curve.sample, opens_at="data")
+            f.attrs["default"] = "fit"  # a viewer opens I(q) with the fit; curve_entry() finds the curve
         else:
             f.attrs["fit_skipped"] = skipped
         if search is not None:

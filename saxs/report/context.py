@@ -87,10 +87,11 @@ def _transmission(sample_file: Path) -> tuple[float | None, float | None]:
     """Sample transmission +- sigma from the default SASentry of a sample file (None when absent)."""
     import h5py
 
+    from ..nxcansas import curve_entry
+
     try:
         with h5py.File(sample_file, "r") as f:
-            entry = f.attrs.get("default", "")
-            entry = entry.decode() if isinstance(entry, bytes) else str(entry)
+            entry = curve_entry(f) or ""
             g = f.get(f"{entry}/sassample")
             if g is None or "transmission" not in g:
                 return None, None
@@ -105,6 +106,8 @@ def _settings(samples: list[dict], outdir: Path) -> dict[str, Any]:
     """Fit and reduction settings of the batch (from the first sample file that records them)."""
     import h5py
 
+    from ..nxcansas import curve_entry
+
     for s in samples:
         if not s.get("output"):
             continue
@@ -115,8 +118,7 @@ def _settings(samples: list[dict], outdir: Path) -> dict[str, Any]:
                     continue
                 inputs = json.loads(text.decode() if isinstance(text, bytes) else str(text))
                 pyfai = None
-                entry = f.attrs.get("default", "")
-                entry = entry.decode() if isinstance(entry, bytes) else str(entry)
+                entry = curve_entry(f) or ""
                 node = f.get(f"{entry}/sasprocess/provenance/pyfai_version")
                 if node is not None:
                     pyfai = node[()].decode() if isinstance(node[()], bytes) else str(node[()])

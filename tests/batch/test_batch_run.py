@@ -101,7 +101,12 @@ def test_sample_file_is_nxcansas_with_fit_and_peaks(broken, small_beamtime):
         assert len(match) == 1, name
         np.testing.assert_allclose(match[0].dy, curve.sigma, rtol=1e-12)
     with h5py.File(path, "r") as f:
-        assert f.attrs["default"] == "subtracted"
+        # a viewer opens I(q) with the fit (issue 14); the measured curve's entry is still found
+        assert f.attrs["default"] == "fit" and f["fit"].attrs["default"] == "mcfit"
+        assert f["fit/mcfit"].attrs["default"] == "data"
+        from saxs.nxcansas import curve_entry
+
+        assert curve_entry(f) == "subtracted"
         assert f["subtracted/sasdata/I"].attrs["units"] == "1/cm"
         assert f["reduced/sasdata/I"].attrs["units"] == "arbitrary"
         assert f["subtracted/sassample/thickness"][()] == 1.5
@@ -224,7 +229,9 @@ def test_sample_without_blanks(small_beamtime, tmp_path):
         code, summary = run_batch(bt, "-c", name, "-o", out, "--only", "bare")
         assert code == 0, summary["failed"]
         with h5py.File(out / "samples" / "bare.h5", "r") as f:
-            assert f.attrs["default"] == entry
+            from saxs.nxcansas import curve_entry
+
+            assert f.attrs["default"] == "fit" and curve_entry(f) == entry  # opens at the fit; the curve is found
             assert f[f"{entry}/sasdata/I"].attrs["units"] == unit
             assert f["fit/mcfit"].attrs["volume_fraction_unit"] == fraction_unit
         assert results.kinds_for(out / "samples" / "bare.h5") == ("fit", "distribution")

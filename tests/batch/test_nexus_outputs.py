@@ -37,6 +37,12 @@ def test_every_default_chain_ends_at_valid_nxdata(small_batch_out):
     for path in files:
         with h5py.File(path, "r") as f:
             chain = _default_chain(f)
+            if "fit" in f:  # a fitted sample opens at I(q) with the fit over it (issue 14)
+                assert chain == ["/fit", "/fit/mcfit", "/fit/mcfit/data"], (path.name, chain)
+                assert f["fit/mcfit"].attrs["NX_class"] == "NXprocess"
+                aux = [a.name for a in NXdata(f[chain[-1]]).auxiliary_signals]
+                assert aux == ["/fit/mcfit/data/fit_intensity"], (path.name, aux)
+                chain = [chain[0], chain[-1]]
             assert len(chain) == 2, (path.name, chain)
             entry, data = f[chain[0]], f[chain[1]]
             assert entry.attrs["NX_class"] == "NXentry" and data.attrs["NX_class"] == "NXdata", path.name
