@@ -20,7 +20,7 @@ import os
 import sys
 
 from . import __version__
-from .errors import InputError
+from .errors import InputError, one_line
 
 #: Command modules in the order ``saxs --help`` lists them (the data flow).
 COMMANDS = ("simulate", "reduce", "subtract", "calibrate", "fit", "peaks", "series", "batch", "watch", "report",
@@ -75,8 +75,7 @@ def main(argv=None) -> int:
 def _internal(args, exc: BaseException) -> int:
     if args.traceback:
         raise exc
-    message = " ".join(str(exc).split()) or type(exc).__name__
-    print(f"saxs {args.command}: internal error: {type(exc).__name__}: {message} "
+    print(f"saxs {args.command}: internal error: {type(exc).__name__}: {one_line(exc)} "
           "(run with --traceback for details)", file=sys.stderr)
     return 1
 

@@ -41,3 +41,16 @@ class InputError(ValueError):
 
 class ProcessingError(RuntimeError):
     """A stage could not produce a result from otherwise valid input (e.g. a fit that failed)."""
+
+
+def one_line(exc: BaseException) -> str:
+    """``exc``'s message on one line (whitespace runs folded), or its class name when it has none.
+
+    Examples
+    --------
+    >>> one_line(OSError("disk\\n  full"))
+    'disk full'
+    >>> one_line(KeyError())
+    'KeyError'
+    """
+    return " ".join(str(exc).split()) or type(exc).__name__

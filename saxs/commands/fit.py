@@ -101,7 +101,7 @@ def run(args) -> int:
     when all were fitted, 2 when a curve was bad input, 1 when one failed otherwise."""
     import logging
 
-    from ..errors import InputError
+    from ..errors import InputError, one_line
     from ..guards import check_output, check_output_folder
     from ..limits import check_limit
     from ._common import emit_json
@@ -123,7 +123,7 @@ def run(args) -> int:
         except InputError as error:
             failures.append((data, str(error), 2))
         except Exception as error:  # noqa: BLE001 - a crash on one curve must not lose the others
-            failures.append((data, f"{type(error).__name__}: {' '.join(str(error).split())}", 1))
+            failures.append((data, f"{type(error).__name__}: {one_line(error)}", 1))
         else:
             continue
         log.error("%s: not fitted: %s", data, failures[-1][1])
@@ -136,7 +136,8 @@ def run(args) -> int:
     else:
         print(f"fitted {done} of {len(args.data)} curves into {folder}"
               + (f"; not fitted: {', '.join(str(d) for d, _, _ in failures)}" if failures else ""))
-    return max((code for _, _, code in failures), key=lambda c: (c == 1, c), default=0)
+    codes = {code for _, _, code in failures}
+    return 1 if 1 in codes else 2 if codes else 0
 
 
 def _output_names(data, folder):
@@ -237,8 +238,7 @@ def _fit_one(args, data, output) -> None:
     def extra(h5):
         # the batch's layout: the SASentry /fit with the result in /fit/mcfit (saxs/fit_entry.py)
         write_fit_entry(h5, result, fitted_entry="sasentry01", intensity_unit=profile.intensity_unit,
-                        sample=profile.sample)
-        h5.attrs["default"] = "fit"  # a fit file opens at its histogram; reading it as a curve gives sasentry01
+                        sample=profile.sample)  # opens at the histogram; read as a curve: sasentry01
 
     write_nxcansas(output, [("sasentry01", profile)], extra=extra)
     if args.json:

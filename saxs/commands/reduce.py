@@ -100,7 +100,6 @@ def run(args) -> int:
     if options.scalers is not None and len(files) != 1:
         raise InputError(options.scalers, "--scalers", "one LIMA file to reduce with it", got=f"{len(files)} files")
     tasks, failures = [], []
-    bad_input = internal = 0
     for path in files:       # (file, scan): every scan of a master file unless --scan
         try:
             scans = list_scans(path) if path.is_file() else None
@@ -133,7 +132,6 @@ def run(args) -> int:
 
     def take(index: int, result) -> None:
         """Record one file's outcome as it arrives from the worker."""
-        nonlocal bad_input, internal
         path, scan = tasks[index]
         if isinstance(result, Died):  # the reader crashed in native code (a corrupted chunk): file and frame
             error = crash_error(path, result.doing, result.how)
@@ -143,7 +141,6 @@ def run(args) -> int:
         elif isinstance(result, BaseException):
             result = {"error": f"{type(result).__name__}: {result}", "kind": "internal"}
         if "error" in result:
-            bad_input, internal = bad_input + (result["kind"] == "input"), internal + (result["kind"] == "internal")
             failures.append({"input": str(path), "error": result["error"], "kind": result["kind"]})
             if result["kind"] == "internal" and not result.get("file_system"):
                 print(f"saxs reduce: internal error on {path}: {result['error']}", file=sys.stderr)
@@ -170,11 +167,8 @@ def run(args) -> int:
         emit_json({"outputs": outputs, "failures": failures})
     elif failures and len(tasks) > 1:
         print(f"saxs reduce: {len(failures)} of {len(tasks)} file(s) failed", file=sys.stderr)
-    if internal:
-        return 1
-    if bad_input:
-        return 2
-    return 0
+    kinds = {f["kind"] for f in failures}
+    return 1 if "internal" in kinds else 2 if kinds else 0
 
 
 def _reduce_task(item) -> dict:
@@ -183,7 +177,7 @@ def _reduce_task(item) -> dict:
     read-only folder, said in one plain line) (the worker never raises)."""
     import logging
 
-    from ..errors import InputError
+    from ..errors import InputError, one_line
     from ..guards import file_system_error
     from ..reduce import reduce_file, write_reduced
 
@@ -198,8 +192,7 @@ def _reduce_task(item) -> dict:
         if known is not None:  # a full disk (exit 1), a read-only folder (exit 2): one line
             return {"error": known[1], "kind": "input" if known[0] == 2 else "internal", "file_system": True}
         logging.getLogger("saxs.reduce").debug("traceback", exc_info=True)
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        return {"error": f"{type(exc).__name__}: {message}", "kind": "internal"}
+        return {"error": f"{type(exc).__name__}: {one_line(exc)}", "kind": "internal"}
     record = {"input": str(path), "output": str(out), "frames": reduced.n_frames,
               "frames_used": reduced.frames_used, "warnings": list(reduced.warnings)}
     if scan is not None:

@@ -32,7 +32,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
-from ..errors import InputError
+from ..errors import InputError, one_line
 from .isolate import Died, IsolatedPool
 from .postmortem import autopsy, run_recorded
 
@@ -108,10 +108,6 @@ class TaskOutcome:
         return self.failure is None
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
-
-
 def execute(task: Task) -> TaskOutcome:
     """Run one task, turning an exception into a :class:`TaskFailure` (runs on the worker)."""
     start = time.perf_counter()
@@ -119,7 +115,7 @@ def execute(task: Task) -> TaskOutcome:
     try:
         value = task.func(*task.args)
     except Exception as exc:  # noqa: BLE001 - failure as a value: the batch goes on
-        return TaskOutcome(key=task.key, failure=TaskFailure(type(exc).__name__, _one_line(exc),
+        return TaskOutcome(key=task.key, failure=TaskFailure(type(exc).__name__, one_line(exc),
                                                              traceback.format_exc()),
                            seconds=time.perf_counter() - start, worker=worker)
     return TaskOutcome(key=task.key, value=value, seconds=time.perf_counter() - start, worker=worker)
@@ -127,7 +123,7 @@ def execute(task: Task) -> TaskOutcome:
 
 def _died(task: Task, exc: BaseException) -> TaskOutcome:
     return TaskOutcome(key=task.key, failure=TaskFailure("WorkerDied", f"the worker running it stopped: "
-                                                         f"{type(exc).__name__}: {_one_line(exc)}"))
+                                                         f"{type(exc).__name__}: {one_line(exc)}"))
 
 
 def _crashed(task: Task, died: Died, exc: BaseException | None = None) -> TaskOutcome:
