@@ -39,10 +39,10 @@ def write_fit_entry(f, result, *, fitted_entry: str, intensity_unit: str, sample
     sample : SampleInfo, optional
         The fitted curve's sample (name, thickness, ...).
     opens_at : {"histogram", "data"}
-        What a NeXus viewer opening ``/fit`` shows: the volume-weighted histogram +- its spread (a
-        ``saxs fit`` file), or the fitted data with the fit over them on log axes (a batch sample file,
-        whose root ``@default`` is then ``fit``; :func:`saxs.nxcansas.curve_entry` still finds its
-        measured curve).
+        What a NeXus viewer opening the file shows (the root ``@default`` is set to ``fit``): the
+        volume-weighted histogram +- its spread (a ``saxs fit`` file), or the fitted data with the fit
+        over them on log axes (a batch sample file). :func:`saxs.nxcansas.curve_entry` still finds the
+        measured curve.
     """
     from .nxcansas import write_sasentry
 
@@ -57,6 +57,7 @@ def write_fit_entry(f, result, *, fitted_entry: str, intensity_unit: str, sample
     # A viewer that opens the fit follows fit@default -> mcfit -> its @default; readers of the model curve
     # take the entry's SASdata (saxs.nxcansas.read_nxcansas checks the class).
     entry.attrs["default"] = FIT_PROCESS
+    f.attrs["default"] = FIT_ENTRY
     if opens_at == "data":
         entry[FIT_PROCESS].attrs["default"] = "data"
     elif opens_at != "histogram":

@@ -31,6 +31,7 @@ from h5py import h5a, h5d, h5p, h5s, h5t
 from . import __version__
 from .atomic import atomic_h5
 from .errors import InputError
+from .fit_entry import FIT_PROCESS
 from .guards import missing_file_reason
 from .profile import Profile1D, SampleInfo, q_unit_factor
 from .units import add_units
@@ -340,7 +341,7 @@ def _attr_either(obj, *names, default=None):
 def _is_fit_entry(group) -> bool:
     """Whether a SASentry is a sphere fit's model curve (``/fit`` with its ``mcfit`` result; see
     :mod:`saxs.fit_entry`), not a measured curve."""
-    return isinstance(group, h5py.Group) and isinstance(group.get("mcfit"), h5py.Group)
+    return isinstance(group, h5py.Group) and isinstance(group.get(FIT_PROCESS), h5py.Group)
 
 
 def curve_entry(f) -> str | None:

@@ -467,8 +467,7 @@ def process_sample(job: SampleJob) -> dict[str, Any]:
         entry = f[entries[0][0]]
         if result is not None:  # a SASentry of its own (why: saxs/fit_entry.py)
             write_fit_entry(f, result, fitted_entry=entries[0][0], intensity_unit=curve.intensity_unit,
-                            sample=curve.sample, opens_at="data")
-            f.attrs["default"] = "fit"  # a viewer opens I(q) with the fit; curve_entry() finds the curve
+                            sample=curve.sample, opens_at="data")  # curve_entry() finds the curve
         else:
             f.attrs["fit_skipped"] = skipped
         if search is not None:
