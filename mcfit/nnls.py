@@ -49,7 +49,7 @@ def nnls(a, b, *, max_iter: int | None = None) -> tuple[np.ndarray, float]:
     ``x_j = 0`` and ``x_j > 0`` only where ``g_j ~ 0``. ``tol`` is ``10 * eps * max(m, n)`` times the
     largest column norm times ``|b|``. A column whose least-squares coefficient comes out
     non-positive the moment it enters (round-off on a nearly dependent column) is set aside until
-    the passive set changes, so the loop cannot cycle on it.
+    the next accepted solution, so the loop cannot cycle on it.
 
     Examples
     --------
