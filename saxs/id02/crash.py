@@ -1,10 +1,11 @@
 """The one-line error for a raw-file reader that crashed in native code.
 
 A corrupted compressed chunk can crash the HDF5 decompression filter (SIGSEGV in native code, no
-Python exception). ``saxs reduce`` and the batch read raw files in worker processes
+Python exception). ``saxs reduce`` reads its raw files in a worker process
 (:mod:`saxs.pipeline.isolate`), whose last breadcrumb (:mod:`saxs.crumbs`: "reading frame 2 of
-X_eiger2_...h5") says which file and frame it was; this module turns that into the
-:class:`~saxs.errors.InputError` the user sees.
+X_eiger2_...h5", written by :mod:`saxs.id02.lima`) says which file and frame it was; this module
+turns that into the :class:`~saxs.errors.InputError` the command prints (the batch words its own
+failure reason in :mod:`saxs.pipeline.scheduler`).
 """
 
 from __future__ import annotations
